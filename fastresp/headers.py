@@ -1,0 +1,131 @@
+"""`MutableHeaders`: a case-insensitive view over a response's live raw header list.
+
+Reads behave like `starlette.datastructures.MutableHeaders`; writes edit the very list
+that `__call__` sends, so `response.headers.raw.extend(...)` (as FastAPI does) works.
+"""
+
+from collections.abc import Iterator, Mapping
+__all__ = ["MutableHeaders"]
+
+RawHeaders = list[tuple[bytes, bytes]]
+
+
+def _name(key: str) -> bytes:
+    return key.lower().encode("latin-1")
+
+
+class MutableHeaders(Mapping[str, str]):
+    """A mutable multidict of headers; `raw` is the underlying list itself."""
+
+    __slots__ = ("_list",)
+
+    def __init__(self, headers: Mapping[str, str] | None = None, raw: RawHeaders | None = None):
+        if headers is not None and raw is not None:
+            raise TypeError("pass either headers or raw, not both")
+        if raw is not None:
+            self._list = raw
+        elif headers is not None:
+            self._list = [(_name(k), v.encode("latin-1")) for k, v in headers.items()]
+        else:
+            self._list = []
+
+    @property
+    def raw(self) -> RawHeaders:
+        return self._list
+
+    def keys(self) -> list[str]:  # type: ignore[override]
+        return [k.decode("latin-1") for k, _ in self._list]
+
+    def values(self) -> list[str]:  # type: ignore[override]
+        return [v.decode("latin-1") for _, v in self._list]
+
+    def items(self) -> list[tuple[str, str]]:  # type: ignore[override]
+        return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in self._list]
+
+    def getlist(self, key: str) -> list[str]:
+        name = _name(key)
+        return [v.decode("latin-1") for k, v in self._list if k == name]
+
+    def mutablecopy(self) -> "MutableHeaders":
+        return MutableHeaders(raw=self._list[:])
+
+    def __getitem__(self, key: str) -> str:
+        name = _name(key)
+        for k, v in self._list:
+            if k == name:
+                return v.decode("latin-1")
+        raise KeyError(key)
+
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, str):
+            return False
+        name = _name(key)
+        return any(k == name for k, _ in self._list)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.keys())
+
+    def __len__(self) -> int:
+        return len(self._list)
+
+    def __eq__(self, other: object) -> bool:
+        # Equal to any headers object with the same (name, value) multiset,
+        # Starlette's included (it exposes `.raw` too).
+        other_raw = getattr(other, "raw", None)
+        if not isinstance(other_raw, list):
+            return NotImplemented
+        return sorted(self._list) == sorted(other_raw)
+
+    def __repr__(self) -> str:
+        as_dict = dict(self.items())
+        if len(as_dict) == len(self._list):
+            return f"{type(self).__name__}({as_dict!r})"
+        return f"{type(self).__name__}(raw={self._list!r})"
+
+    def __setitem__(self, key: str, value: str) -> None:
+        """Set `key`, replacing the first entry in place and dropping later duplicates."""
+        name, encoded = _name(key), value.encode("latin-1")
+        found = [i for i, (k, _) in enumerate(self._list) if k == name]
+        if not found:
+            self._list.append((name, encoded))
+            return
+        self._list[found[0]] = (name, encoded)
+        for i in reversed(found[1:]):
+            del self._list[i]
+
+    def __delitem__(self, key: str) -> None:
+        """Remove every entry for `key` (no error when there is none, as Starlette)."""
+        name = _name(key)
+        self._list[:] = [item for item in self._list if item[0] != name]
+
+    def setdefault(self, key: str, value: str) -> str:  # type: ignore[override]
+        name = _name(key)
+        for k, v in self._list:
+            if k == name:
+                return v.decode("latin-1")
+        self._list.append((name, value.encode("latin-1")))
+        return value
+
+    def update(self, other: Mapping[str, str]) -> None:
+        for key, value in other.items():
+            self[key] = value
+
+    def append(self, key: str, value: str) -> None:
+        """Add an entry, keeping existing ones for the same name."""
+        self._list.append((_name(key), value.encode("latin-1")))
+
+    def add_vary_header(self, vary: str) -> None:
+        self["vary"] = ", ".join([*self.getlist("vary"), vary])
+
+    def __ior__(self, other: Mapping[str, str]) -> "MutableHeaders":
+        if not isinstance(other, Mapping):
+            raise TypeError(f"Expected a mapping but got {type(other).__name__}")
+        self.update(other)
+        return self
+
+    def __or__(self, other: Mapping[str, str]) -> "MutableHeaders":
+        if not isinstance(other, Mapping):
+            raise TypeError(f"Expected a mapping but got {type(other).__name__}")
+        merged = self.mutablecopy()
+        merged.update(other)
+        return merged
