@@ -7,7 +7,7 @@ rules, and the attributes come out in the same (alphabetical) order.
 
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from ._errors import CookieError
@@ -39,7 +39,7 @@ def _quote(value: str) -> str:
 
 def http_date(moment: datetime) -> str:
     """RFC 7231 IMF-fixdate of an aware UTC datetime (as `email.utils.format_datetime`)."""
-    if moment.tzinfo is None or moment.tzinfo != timezone.utc:
+    if moment.tzinfo is None or moment.tzinfo != UTC:
         raise ValueError("usegmt option requires a UTC datetime")
     return "%s, %02d %s %04d %02d:%02d:%02d GMT" % (
         _DAYS[moment.weekday()],

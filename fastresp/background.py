@@ -7,7 +7,7 @@ from typing import Any, ParamSpec, Protocol
 
 import anyio.to_thread
 
-__all__ = ["BackgroundTask", "BackgroundTasks", "Background"]
+__all__ = ["Background", "BackgroundTask", "BackgroundTasks"]
 
 P = ParamSpec("P")
 
@@ -22,7 +22,7 @@ def _is_async_callable(func: Any) -> bool:
     while isinstance(func, functools.partial):
         func = func.func
     return inspect.iscoroutinefunction(func) or (
-        callable(func) and inspect.iscoroutinefunction(getattr(func, "__call__", None))
+        callable(func) and inspect.iscoroutinefunction(type(func).__call__)
     )
 
 

@@ -5,6 +5,7 @@ that `__call__` sends, so `response.headers.raw.extend(...)` (as FastAPI does) w
 """
 
 from collections.abc import Iterator, Mapping
+
 __all__ = ["MutableHeaders"]
 
 RawHeaders = list[tuple[bytes, bytes]]
@@ -98,7 +99,7 @@ class MutableHeaders(Mapping[str, str]):
         name = _name(key)
         self._list[:] = [item for item in self._list if item[0] != name]
 
-    def setdefault(self, key: str, value: str) -> str:  # type: ignore[override]
+    def setdefault(self, key: str, value: str) -> str:
         name = _name(key)
         for k, v in self._list:
             if k == name:

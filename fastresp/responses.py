@@ -58,6 +58,7 @@ class Response:
 
     media_type: str | None = None
     charset: str = "utf-8"
+    _headers: MutableHeaders
 
     def __init__(
         self,
@@ -127,7 +128,15 @@ class Response:
             (
                 b"set-cookie",
                 _cookies.format_set_cookie(
-                    key, value, max_age, expires, path, domain, secure, httponly, samesite,
+                    key,
+                    value,
+                    max_age,
+                    expires,
+                    path,
+                    domain,
+                    secure,
+                    httponly,
+                    samesite,
                     partitioned,
                 ),
             )
@@ -159,7 +168,9 @@ class Response:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
             send = deny_websocket(send)
-        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        await send(
+            {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
+        )
         await send({"type": "http.response.body", "body": self.body})
         if self.background is not None:
             await self.background()
@@ -208,7 +219,9 @@ class RedirectResponse(Response):
         headers: Mapping[str, str] | None = None,
         background: Background | None = None,
     ) -> None:
-        super().__init__(content=b"", status_code=status_code, headers=headers, background=background)
+        super().__init__(
+            content=b"", status_code=status_code, headers=headers, background=background
+        )
         location = _headers.quote_url(str(url)).encode("latin-1")
         if headers is None:  # PERF: nothing to replace, skip the headers view
             self.raw_headers.append((b"location", location))

@@ -4,6 +4,7 @@ from types import SimpleNamespace
 import pytest
 
 import fastresp
+
 from support import flavour as load_flavour
 
 BACKENDS = [

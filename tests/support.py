@@ -124,8 +124,15 @@ def flavour(name: str) -> SimpleNamespace:
     else:
         responses = background = sse = importlib.import_module("fastresp")
         extra = {"ClientDisconnect": responses.ClientDisconnect}
-    names = ("Response", "HTMLResponse", "PlainTextResponse", "JSONResponse", "RedirectResponse",
-             "StreamingResponse", "FileResponse")
+    names = (
+        "Response",
+        "HTMLResponse",
+        "PlainTextResponse",
+        "JSONResponse",
+        "RedirectResponse",
+        "StreamingResponse",
+        "FileResponse",
+    )
     ns = SimpleNamespace(name=name, **extra)
     for n in names:
         if hasattr(responses, n):
