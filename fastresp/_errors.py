@@ -6,6 +6,7 @@ __all__ = [
     "ClientDisconnect",
     "CookieError",
     "MalformedRangeHeader",
+    "NotARegularFile",
     "RangeNotSatisfiable",
 ]
 
@@ -32,3 +33,7 @@ class RangeNotSatisfiable(ValueError):
     def __init__(self, size: int) -> None:
         super().__init__(f"no range is satisfiable for a file of {size} bytes")
         self.size = size
+
+
+class NotARegularFile(OSError):
+    """The path names a directory, FIFO, device or socket, not a regular file."""
