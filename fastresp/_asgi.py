@@ -2,8 +2,8 @@
 
 The disconnect watch for ASGI spec < 2.4 is the costly part of Starlette's streaming
 responses (an anyio task group per response). On asyncio a plain task on `receive()`
-that cancels the sending task does the same job at a fraction of the cost; other
-backends (trio) keep anyio's task group.
+that cancels an anyio scope around the sending code does the same job at a fraction
+of the cost; other backends (trio) keep anyio's task group.
 """
 
 import asyncio
@@ -53,47 +53,34 @@ async def run_until_disconnect(receive: Receive, job: Callable[[], Awaitable[Non
     the job finished. Errors from the job or from `receive` propagate unwrapped.
     """
     try:
-        task = asyncio.current_task()
+        loop = asyncio.get_running_loop()
     except RuntimeError:  # no asyncio loop running: trio
-        task = None
-    if task is None:
         return await _run_in_task_group(receive, job)
-    return await _run_with_watcher_task(task, receive, job)
+    # PERF: a bare watcher task plus one cancel scope costs ~15 us against 100-300 us
+    # for an anyio task group (shared/notes/starlette-profile.md §5).
+    # NOTE: the watcher cancels the scope, never the task: anyio then delivers the
+    # cancellation as a task group would, so shielded scopes inside the job (cleanup,
+    # worker-thread waits) are respected. A native task.cancel() would cut through them.
+    failure: Exception | None = None
+    with anyio.CancelScope() as scope:
 
+        async def watch() -> None:
+            nonlocal failure
+            try:
+                while (await receive())["type"] != "http.disconnect":
+                    pass
+            except Exception as exc:  # surfaced in the sending task below
+                failure = exc
+            scope.cancel()
 
-async def _run_with_watcher_task(
-    task: "asyncio.Task[Any]", receive: Receive, job: Callable[[], Awaitable[None]]
-) -> bool:
-    # PERF: a bare task cancelled at the end costs ~7 us against 100-300 us for an
-    # anyio task group with a listener (shared/notes/starlette-profile.md §5).
-    disconnected = False
-    failure: BaseException | None = None
-
-    async def watch() -> None:
-        nonlocal disconnected, failure
+        watcher = loop.create_task(watch())
         try:
-            while (await receive())["type"] != "http.disconnect":
-                pass
-        except Exception as exc:  # surfaced in the sending task below
-            failure = exc
-        disconnected = True
-        task.cancel()
-
-    watcher = asyncio.get_running_loop().create_task(watch())
-    try:
-        await job()
-    except asyncio.CancelledError:
-        # Our cancel is ours to absorb only if nobody else asked to cancel too.
-        if not disconnected or task.uncancel() > 0:
-            raise
-    else:
-        if disconnected:  # the job swallowed our cancel: balance the count
-            task.uncancel()
-    finally:
-        watcher.cancel()
+            await job()
+        finally:
+            watcher.cancel()
     if failure is not None:
         raise failure
-    return disconnected
+    return scope.cancel_called
 
 
 async def _run_in_task_group(receive: Receive, job: Callable[[], Awaitable[None]]) -> bool:
