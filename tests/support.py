@@ -135,11 +135,11 @@ def flavour(name: str) -> SimpleNamespace:
     )
     ns = SimpleNamespace(name=name, **extra)
     for n in names:
-        if hasattr(responses, n):
-            setattr(ns, n, getattr(responses, n))
+        setattr(ns, n, getattr(responses, n))
     for n in ("BackgroundTask", "BackgroundTasks"):
         setattr(ns, n, getattr(background, n))
     for n in ("EventSourceResponse", "ServerSentEvent", "JSONServerSentEvent"):
-        if hasattr(sse, n):
-            setattr(ns, n, getattr(sse, n))
+        setattr(ns, n, getattr(sse, n))
+    sse_module = importlib.import_module(ns.EventSourceResponse.__module__)
+    ns.SendTimeoutError = sse_module.SendTimeoutError
     return ns

@@ -1,0 +1,155 @@
+"""Graceful shutdown for event streams, on any ASGI server and any anyio backend.
+
+An event stream never ends by itself, so a server that waits for open responses
+before it exits would wait forever. While it streams, each `EventSourceResponse`
+enters a `ShutdownWatch` over its task group. When shutdown is requested the watch
+sets the response's `shutdown_event`, then cancels the task group: at once, or when
+`shutdown_grace_period` has passed (the cancel scope's deadline moves to
+now + grace, so a stream that finishes earlier is never cut short).
+
+Shutdown is requested while `AppStatus.should_exit` reads true, which is:
+- after anyone sets it (the application, its own signal handler, a test), or
+- while automatic drain is on and the SIGTERM handler is a bound method of an object
+  whose `should_exit` is true. uvicorn installs `Server.handle_exit` that way while it
+  serves, so uvicorn is found without being imported or patched, and a finished
+  server (its handler restored) no longer counts.
+
+One watcher per event loop polls that flag. It needs no detached task, which trio
+does not allow: it runs in the task group of one of the live responses, and when
+that response ends it moves to another one's; with none left it stops, and the next
+response starts it again. So every task ends with the response that hosts it.
+"""
+
+import signal
+from typing import Any
+
+import anyio
+from anyio.abc import TaskGroup
+from anyio.lowlevel import RunVar
+
+__all__ = ["AppStatus", "ShutdownWatch"]
+
+# NOTE: sse-starlette polls every 0.5 s too; tests shorten it.
+_POLL_INTERVAL = 0.5
+
+
+def _server_is_exiting() -> bool:
+    handler = signal.getsignal(signal.SIGTERM)
+    return getattr(getattr(handler, "__self__", None), "should_exit", False) is True
+
+
+class _AppStatusType(type):
+    _exit_requested: bool
+    enable_automatic_graceful_drain: bool
+
+    @property
+    def should_exit(cls) -> bool:
+        """True once shutdown is requested, by the flag or by the server (see the module)."""
+        if cls._exit_requested:
+            return True
+        return cls.enable_automatic_graceful_drain and _server_is_exiting()
+
+    @should_exit.setter
+    def should_exit(cls, value: bool) -> None:
+        cls._exit_requested = value
+
+    @should_exit.deleter
+    def should_exit(cls) -> None:
+        # NOTE: what `monkeypatch.setattr` and `mock.patch` undo with: clear the flag.
+        cls._exit_requested = False
+
+
+class AppStatus(metaclass=_AppStatusType):
+    """Process-wide shutdown switch, like sse-starlette's `AppStatus`.
+
+    Set `AppStatus.should_exit = True` to end every event stream (after its grace
+    period); reset it to False to stream again. It also reads True while uvicorn shuts
+    down, unless `disable_automatic_graceful_drain()` was called.
+    """
+
+    _exit_requested = False
+    enable_automatic_graceful_drain = True
+
+    @staticmethod
+    def disable_automatic_graceful_drain() -> None:
+        """Ignore the server's shutdown: streams end only when `should_exit` is set."""
+        AppStatus.enable_automatic_graceful_drain = False
+
+    @staticmethod
+    def enable_automatic_graceful_drain_mode() -> None:
+        """End streams when the server shuts down again (the default)."""
+        AppStatus.enable_automatic_graceful_drain = True
+
+
+class _Registry:
+    """The streams of one event loop, and whether a watcher runs for them."""
+
+    __slots__ = ("streams", "watching")
+
+    def __init__(self) -> None:
+        self.streams: dict[ShutdownWatch, None] = {}  # an ordered set
+        self.watching = False
+
+    def start_watcher(self) -> None:
+        for stream in self.streams:
+            if not stream.group.cancel_scope.cancel_called:
+                self.watching = True
+                stream.group.start_soon(_watch, self)
+                return
+
+
+_REGISTRY: RunVar[_Registry] = RunVar("fastresp.sse.shutdown")
+
+
+async def _watch(registry: _Registry) -> None:
+    requested = False
+    try:
+        while not (requested := AppStatus.should_exit):
+            await anyio.sleep(_POLL_INTERVAL)
+        streams = list(registry.streams)
+        registry.streams.clear()
+        for stream in streams:
+            stream.shut_down()
+    finally:
+        registry.watching = False
+        if not requested:  # our host ended: move to another live stream, if any
+            registry.start_watcher()
+
+
+class ShutdownWatch:
+    """Ends `group` on shutdown while the `with` block runs (one per streaming response)."""
+
+    __slots__ = ("_event", "_grace", "_registry", "group")
+
+    def __init__(self, group: TaskGroup, event: anyio.Event | None, grace: float) -> None:
+        self.group = group
+        self._event = event
+        self._grace = grace
+        self._registry: _Registry | None = None
+
+    def __enter__(self) -> None:
+        if AppStatus.should_exit:
+            self.shut_down()
+            return
+        registry = _REGISTRY.get(None)
+        if registry is None:
+            registry = _Registry()
+            _REGISTRY.set(registry)
+        self._registry = registry
+        registry.streams[self] = None
+        if not registry.watching:
+            registry.start_watcher()
+
+    def __exit__(self, *exc_info: Any) -> None:
+        if self._registry is not None:
+            self._registry.streams.pop(self, None)
+
+    def shut_down(self) -> None:
+        """Set the shutdown event, then cancel the group now or after the grace period."""
+        if self._event is not None:
+            self._event.set()
+        scope = self.group.cancel_scope
+        if self._grace > 0:
+            scope.deadline = min(scope.deadline, anyio.current_time() + self._grace)
+        else:
+            scope.cancel()
