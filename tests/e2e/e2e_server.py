@@ -13,8 +13,11 @@ from pathlib import Path
 
 import pytest
 
+import fastresp
+
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
+# Where the tests' own fastresp lives: the source tree, or site-packages for a wheel.
+FASTRESP_HOME = Path(fastresp.__file__).resolve().parents[1]
 STARTUP_TIMEOUT = 20.0
 STOP_TIMEOUT = 10.0
 
@@ -87,7 +90,9 @@ def running_server(http: str, workdir: Path) -> Iterator[Server]:
     env = {
         **os.environ,
         # The server imports the same fastresp as the tests, compiled or not.
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        "PYTHONPATH": os.pathsep.join(
+            filter(None, [str(FASTRESP_HOME), os.environ.get("PYTHONPATH")])
+        ),
         "FASTRESP_NO_EXTENSIONS": os.environ.get("FASTRESP_NO_EXTENSIONS", ""),
         "FASTRESP_E2E_FILE": str(served),
     }
