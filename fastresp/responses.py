@@ -241,13 +241,23 @@ from .sse import (  # noqa: E402
     SendTimeoutError,
     ServerSentEvent,
 )
-from .streaming import StreamingResponse  # noqa: E402
+from .streaming import (  # noqa: E402
+    AsyncContentStream,
+    Content,
+    ContentStream,
+    StreamingResponse,
+    SyncContentStream,
+)
 
 __all__ += [
+    "AsyncContentStream",
+    "Content",
+    "ContentStream",
     "EventSourceResponse",
     "FileResponse",
     "JSONServerSentEvent",
     "SendTimeoutError",
     "ServerSentEvent",
     "StreamingResponse",
+    "SyncContentStream",
 ]
