@@ -2,16 +2,34 @@
 # The README's test command: install fastresp with its test extra into a virtual
 # environment, then run the whole suite twice: as built (compiled kernels when there
 # are any) and on the pure-Python path (FASTRESP_NO_EXTENSIONS=1).
+#
+#   FASTRESP_VENV=DIR   the virtual environment to use or create (default: .venv)
+#   FASTRESP_WHEEL=WHL  test this built wheel instead of an editable install; the suite
+#                       then runs from outside the checkout so the source tree cannot
+#                       shadow the installed package
+#   FASTRESP_REQUIRE_COMPILED=1   fail the first run unless the kernels are compiled
 set -euo pipefail
-cd "$(dirname "$0")/.."
-venv=${FASTRESP_VENV:-.venv}
-python=${PYTHON:-python3}
-[ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
-"$venv/bin/python" -m pip install -q --upgrade pip
-"$venv/bin/python" -m pip install -q -e ".[test]"
+repo=$(cd "$(dirname "$0")/.." && pwd)
+venv=${FASTRESP_VENV:-$repo/.venv}
+[ -x "$venv/bin/python" ] || "${PYTHON:-python3}" -m venv "$venv"
+py="$venv/bin/python"
+"$py" -m pip install -q --upgrade pip
 
-for path in built pure; do
-    echo "=== fastresp test suite: $path path ==="
-    if [ "$path" = pure ]; then export FASTRESP_NO_EXTENSIONS=1; fi
-    "$venv/bin/python" -m pytest --benchmark-skip -p no:cacheprovider -q "$@"
-done
+if [ -n "${FASTRESP_WHEEL:-}" ]; then
+    "$py" -m pip install -q --force-reinstall "$FASTRESP_WHEEL[test]"
+    rundir=$(mktemp -d)
+    trap 'rm -rf "$rundir"' EXIT
+else
+    "$py" -m pip install -q -e "$repo[test]"
+    rundir=$repo
+fi
+cd "$rundir"
+
+suite() {
+    "$py" -m pytest -c "$repo/pyproject.toml" --rootdir "$repo" -p no:cacheprovider \
+        --benchmark-skip -q "$repo/tests" "$@"
+}
+echo "=== fastresp test suite: as built (FASTRESP_REQUIRE_COMPILED=${FASTRESP_REQUIRE_COMPILED:-}) ==="
+suite "$@"
+echo "=== fastresp test suite: pure-Python path (FASTRESP_NO_EXTENSIONS=1) ==="
+FASTRESP_NO_EXTENSIONS=1 FASTRESP_REQUIRE_COMPILED= suite "$@"
