@@ -341,6 +341,27 @@ async def test_no_task_outlives_the_responses(anyio_backend_name: str) -> None:
     assert not _shutdown._REGISTRY.get().watching
 
 
+async def test_no_task_outlives_the_responses_without_user_callbacks(
+    anyio_backend_name: str,
+) -> None:
+    # Without data_sender_callable or client_close_handler_callable, asyncio takes the
+    # plain-task path instead of a task group: it must leave nothing behind either.
+    before = live_tasks(anyio_backend_name)
+
+    async def one(index: int) -> None:
+        response = EventSourceResponse(Recorder("a").gen(), ping=POLL, send_timeout=1)
+        await call(response, disconnect_after=2 + index % 3)
+
+    with anyio.fail_after(5):
+        async with anyio.create_task_group() as group:
+            for index in range(6):
+                group.start_soon(one, index)
+                await anyio.sleep(POLL / 2)
+    await anyio.sleep(POLL * 3)
+    assert live_tasks(anyio_backend_name) == before
+    assert not _shutdown._REGISTRY.get().watching
+
+
 async def test_disconnect_runs_the_generator_cleanup_while_pinging() -> None:
     source = Recorder("a")
     with anyio.fail_after(5):
