@@ -1,15 +1,41 @@
 """File kernels, pure twin (the reference for `_files_c`).
 
-Blocking calls: the caller runs each one in a worker thread. Reads are positioned
-(`pread`), so a descriptor has no file offset to keep in step and no seek is needed.
+Two kinds of call:
+
+- blocking ones, run in a worker thread: `stat_file`, `open_file`, `read_at`,
+  `read_chunks` and `read_plan`;
+- ones that never wait for storage, safe on the event loop: `stat_cached`,
+  `open_cached`, and the reads with `nowait=True`. They answer None (or no chunks)
+  whenever they would have to wait, and the caller falls back to a worker thread.
+
+Reads are positioned (`pread`), so a descriptor has no file offset to keep in step
+and no seek is needed.
+
+Waiting is avoided with Linux primitives, the ones io_uring uses for its inline
+(no worker) attempts: `openat2(RESOLVE_CACHED)` resolves a path from the dentry cache
+or fails with EAGAIN (Linux 5.12), and `preadv2(RWF_NOWAIT)` reads what the page cache
+holds or fails with EAGAIN (Linux 4.14). Python exposes the second but not the first,
+so `openat2` and `fstatfs` are called through ctypes; where any of that is missing
+(other systems, old kernels, seccomp filters) the cached calls always answer None.
 """
 
+import errno
 import os
 import stat
+import sys
+from collections.abc import Callable
 
 from ._errors import NotARegularFile
 
-__all__ = ["open_file", "read_at", "stat_file"]
+__all__ = [
+    "open_cached",
+    "open_file",
+    "read_at",
+    "read_chunks",
+    "read_plan",
+    "stat_cached",
+    "stat_file",
+]
 
 # NOTE: O_NONBLOCK so that a FIFO swapped in after the stat cannot block the open
 # (it is refused by the fstat check right after); O_NOCTTY so a terminal never becomes
@@ -22,6 +48,33 @@ _OPEN_FLAGS = (
     | getattr(os, "O_BINARY", 0)
 )
 _CLEAR_NONBLOCK = hasattr(os, "O_NONBLOCK")
+# NOTE: a reopen through /proc/self/fd opens the very inode that was checked, so
+# it cannot be swapped for a FIFO: no O_NONBLOCK to clear afterwards.
+_REOPEN_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
+# NOTE: "would block" and "cannot tell without blocking" (RWF_NOWAIT unsupported by
+# the kernel, the filesystem or the libc): either way the caller uses a thread.
+_WOULD_BLOCK = frozenset((errno.EAGAIN, errno.EWOULDBLOCK, errno.EOPNOTSUPP, errno.ENOSYS))
+_NOWAIT: int = getattr(os, "RWF_NOWAIT", 0) if hasattr(os, "preadv") else 0
+
+# NOTE: filesystems whose open, fstat and close never wait on a device or a network
+# once the path is in the dentry cache (`statfs.f_type`, linux/magic.h). Network and
+# FUSE filesystems (NFS, CIFS, 9p, virtiofs, sshfs...) may call a server in open()
+# or close(), so they are left to worker threads.
+_LOCAL_FILESYSTEMS = frozenset(
+    (
+        0xEF53,  # ext2/3/4
+        0x58465342,  # xfs
+        0x9123683E,  # btrfs
+        0x01021994,  # tmpfs
+        0x858458F6,  # ramfs
+        0x794C7630,  # overlayfs (containers)
+        0xF2F52010,  # f2fs
+        0x2FC12FC1,  # zfs
+        0xCA451A4E,  # bcachefs
+        0x73717368,  # squashfs
+        0xE0F5E1E2,  # erofs
+    )
+)
 
 
 def stat_file(path: str) -> os.stat_result:
@@ -54,6 +107,46 @@ def open_file(path: str) -> tuple[int, os.stat_result]:
     return fd, result
 
 
+def stat_cached(path: str) -> os.stat_result | None:
+    """`stat_file(path)` if that needs no storage or network I/O, else None.
+
+    None also when the path is missing or is not a regular file, and on any error:
+    `stat_file` in a worker thread then gives the authoritative answer.
+    """
+    fd = _open_path(path)
+    if fd < 0:
+        return None
+    try:
+        return _local_regular_stat(fd)
+    finally:
+        os.close(fd)
+
+
+def open_cached(path: str) -> tuple[int, os.stat_result] | None:
+    """`open_file(path)` if that needs no storage or network I/O, else None.
+
+    The path is resolved from the dentry cache alone, to a regular file on a local
+    filesystem, which is then reopened through /proc/self/fd (never by name again, so
+    it cannot be swapped). Never raises for a missing or unreadable file: None, and
+    `open_file` in a worker thread raises the authoritative error.
+    """
+    fd = _open_path(path)
+    if fd < 0:
+        return None
+    try:
+        result = _local_regular_stat(fd)
+        if result is None:
+            return None
+        # SECURITY: an O_PATH descriptor opens nothing (no driver open, no side effect);
+        # only an inode already known to be a regular file is opened for reading.
+        try:
+            return os.open(f"/proc/self/fd/{fd}", _REOPEN_FLAGS), result
+        except OSError:  # no /proc (some sandboxes), or permission denied
+            return None
+    finally:
+        os.close(fd)
+
+
 def read_at(fd: int, size: int, offset: int) -> bytes:
     """Read `size` bytes at `offset`; fewer only when the file ends first."""
     data = _pread(fd, size, offset)
@@ -72,6 +165,110 @@ def read_at(fd: int, size: int, offset: int) -> bytes:
     return b"".join(parts)
 
 
+def read_chunks(
+    fd: int, offset: int, size: int, chunk_size: int, nowait: bool = False
+) -> list[bytes]:
+    """Read bytes `[offset, offset + size)` as pieces of `chunk_size` (the last smaller).
+
+    A fresh `bytes` per piece, so each can be handed to a server that keeps it. The
+    file ending early shows as a short last piece (maybe empty), after which nothing
+    is read. With `nowait`, only what the page cache holds right now is read: the
+    pieces before the first one that would wait for storage (none at all where
+    `RWF_NOWAIT` is unavailable). Errors: OSError as from `os.pread` (EINVAL for a
+    negative offset); ValueError for a negative size or a chunk size below 1.
+    """
+    if size < 0:
+        raise ValueError("size must not be negative")
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be positive")
+    if offset < 0:  # NOTE: preadv2 would read at the file position for -1
+        raise OSError(errno.EINVAL, os.strerror(errno.EINVAL))
+    chunks: list[bytes] = []
+    if nowait and not _NOWAIT:
+        return chunks
+    while size:
+        count = min(chunk_size, size)
+        data = _read_cached(fd, count, offset, _NOWAIT) if nowait else read_at(fd, count, offset)
+        if data is None:
+            break
+        chunks.append(data)
+        if len(data) < count:
+            break
+        offset += count
+        size -= count
+    return chunks
+
+
+def read_plan(
+    fd: int,
+    spans: list[tuple[int, int]],
+    chunk_size: int,
+    cursor: tuple[int, int],
+    budget: int,
+    nowait: bool = False,
+) -> tuple[list[tuple[int, int, bytes]], tuple[int, int]]:
+    """Read the chunks of a plan, from `cursor` on, for about `budget` bytes.
+
+    A plan is `spans` (half-open `(start, end)`), each cut in `chunk_size` pieces; the
+    cursor is `(span index, offset)` of the next chunk. Reads whole chunks, at least
+    one (`budget` may be exceeded by it), and returns `(chunks, new cursor)` with each
+    chunk as `(offset, planned size, data)`. The cursor moves past the last span when
+    all is read, or when the file ended early (a short chunk, after which nothing is
+    read). With `nowait`, stops where the page cache runs out, maybe at no chunk.
+    """
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be positive")
+    if budget < 0:
+        raise ValueError("budget must not be negative")
+    chunks: list[tuple[int, int, bytes]] = []
+    index, offset = cursor
+    count_spans = len(spans)
+    while index < count_spans:
+        end = spans[index][1]
+        remaining = end - offset
+        if remaining <= budget:
+            size = remaining
+        elif budget >= chunk_size:
+            size = budget // chunk_size * chunk_size
+        elif not chunks:
+            size = min(chunk_size, remaining)
+        else:
+            break
+        if not size:
+            break
+        for data in read_chunks(fd, offset, size, chunk_size, nowait):
+            count = min(chunk_size, end - offset)
+            chunks.append((offset, count, data))
+            if len(data) < count:
+                return chunks, (count_spans, offset)
+            offset += count
+            budget -= count
+        if offset < end:  # a partial span: out of budget, or out of page cache
+            break
+        index += 1
+        if index < count_spans:
+            offset = spans[index][0]
+    return chunks, (index, offset)
+
+
+def _read_cached(fd: int, size: int, offset: int, flags: int) -> bytes | None:
+    """`read_at` from the page cache alone, or None if that would wait for storage."""
+    buffer = bytearray(size)
+    view = memoryview(buffer)
+    done = 0
+    while done < size:
+        try:
+            count = os.preadv(fd, [view[done:]], offset + done, flags)
+        except OSError as exc:
+            if exc.errno in _WOULD_BLOCK:
+                return None
+            raise
+        if not count:
+            break
+        done += count
+    return bytes(buffer) if done == size else bytes(view[:done])
+
+
 if hasattr(os, "pread"):
     _pread = os.pread
 else:  # NOTE: Windows has no pread; each descriptor is read by one response at a time
@@ -79,3 +276,79 @@ else:  # NOTE: Windows has no pread; each descriptor is read by one response at 
     def _pread(fd: int, size: int, offset: int) -> bytes:
         os.lseek(fd, offset, os.SEEK_SET)
         return os.read(fd, size)
+
+
+# --- openat2(RESOLVE_CACHED) and fstatfs through ctypes (Linux) ------------------------
+
+_RESOLVE_CACHED = 0x20  # linux/openat2.h
+_AT_FDCWD = -100
+# NOTE: openat2 has the same number on every architecture but alpha and mips.
+_SYS_OPENAT2 = 437
+_OPENAT2_ARCHS = ("x86_64", "aarch64", "arm", "i386", "i686", "riscv", "ppc", "s390", "loong")
+
+
+def _bind_linux() -> tuple[Callable[[bytes, int], int], Callable[[int], int]] | None:
+    """`openat2(path, flags)` with RESOLVE_CACHED and `f_type(fd)`, where they exist."""
+    if not sys.platform.startswith("linux") or not hasattr(os, "O_PATH"):
+        return None
+    machine = os.uname().machine
+    if not machine.startswith(_OPENAT2_ARCHS):
+        return None
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        syscall = libc.syscall
+        fstatfs = libc.fstatfs
+    except (ImportError, OSError, AttributeError):  # NOTE: some builds lack ctypes
+        return None
+    syscall.restype = ctypes.c_long
+    fstatfs.argtypes = (ctypes.c_int, ctypes.c_void_p)
+    fstatfs.restype = ctypes.c_int
+    how_type = ctypes.c_uint64 * 3  # struct open_how {flags, mode, resolve}
+    # NOTE: statfs.f_type is the first field: a long, but an unsigned int on s390x.
+    f_type_type = ctypes.c_uint if machine.startswith("s390") else ctypes.c_long
+
+    def openat2(path: bytes, flags: int) -> int:
+        how = how_type(flags, 0, _RESOLVE_CACHED)
+        fd = syscall(
+            ctypes.c_long(_SYS_OPENAT2),
+            ctypes.c_int(_AT_FDCWD),
+            ctypes.c_char_p(path),
+            ctypes.byref(how),
+            ctypes.c_size_t(ctypes.sizeof(how)),
+        )
+        return int(fd)
+
+    def f_type(fd: int) -> int:
+        buffer = (ctypes.c_char * 256)()  # NOTE: struct statfs is 120 bytes on 64-bit
+        if fstatfs(fd, buffer) != 0:
+            return -1
+        return int(f_type_type.from_buffer(buffer).value)
+
+    return openat2, f_type
+
+
+_LINUX = _bind_linux()
+
+
+def _open_path(path: str) -> int:
+    """An O_PATH descriptor for `path`, resolved from the dentry cache alone, or -1."""
+    if _LINUX is None:
+        return -1
+    encoded = os.fsencode(path)
+    if b"\0" in encoded:  # NOTE: ctypes would cut the path short; os.open raises later
+        return -1
+    return _LINUX[0](encoded, os.O_PATH | os.O_CLOEXEC)
+
+
+def _local_regular_stat(fd: int) -> os.stat_result | None:
+    """The fstat of `fd` if it is a regular file on a local filesystem, else None."""
+    assert _LINUX is not None  # NOTE: only reached with a descriptor from _open_path
+    if _LINUX[1](fd) & 0xFFFFFFFF not in _LOCAL_FILESYSTEMS:  # NOTE: an int on 32-bit
+        return None
+    try:
+        result = os.fstat(fd)
+    except OSError:
+        return None
+    return result if stat.S_ISREG(result.st_mode) else None

@@ -21,13 +21,23 @@ Deliberate differences from `starlette.responses.FileResponse` (each has its own
 5. Media types guessed from file names are cached per extension (`.tar.gz`, `.jpg`),
    so a later `mimetypes.add_type()` for an extension that was already served is
    not seen.
+6. The body is read ahead of sending: the first chunk alone, then up to 256 KiB at a
+   time from the page cache, or 1 MiB per worker-thread hop (fastresp._file_handle).
+   A change to the file after its bytes were read is not sent; Starlette reads each
+   chunk just before sending it.
+7. A body of two chunks' worth or less is sent without watching `receive()` for a
+   disconnect (ASGI spec < 2.4): after a disconnect its second chunk is still read
+   and handed to the server, which drops it. The watch costs more than that read.
+
+Where the work runs: a cached path and cached data are opened and read on the event
+loop, never waiting for storage (Linux `openat2(RESOLVE_CACHED)`, `RWF_NOWAIT`);
+anything else takes as few worker-thread hops as possible, one for a small file.
 """
 
 import hashlib
 import mimetypes
 import os
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from email.utils import formatdate
 from functools import partial
 from secrets import token_hex
@@ -37,15 +47,19 @@ import anyio.to_thread
 
 from ._asgi import Receive, Scope, Send, deny_websocket, run_until_disconnect, spec_version
 from ._errors import MalformedRangeHeader, NotARegularFile, RangeNotSatisfiable
-from ._file_handle import FileHandle
+from ._file_handle import FileHandle, Plan
 from ._speedups import files as _files
 from ._speedups import headers as _headers
 from ._speedups import ranges as _ranges
 from .background import Background
-from .headers import MutableHeaders
 from .responses import PlainTextResponse, Response
 
 __all__ = ["FileResponse"]
+
+# PERF: against Starlette 1.10 on a busy 2-vCPU VM (uvloop, ASGI spec 2.3, a blocking
+# receive, a discarding send): 4 KiB GET 16x (670 us against 40 us), HEAD 9x, one 99 KB
+# range of 1 MiB 16x, 50 ranges 45x, 64 MiB at ~62% of a bare 64 KiB pread loop's rate
+# (~9x); pure kernels 10x, 5.7x, 10x, 22x, 43%. Before: 1.1-1.6x (a hop per chunk).
 
 RawHeaders = list[tuple[bytes, bytes]]
 
@@ -53,6 +67,13 @@ RawHeaders = list[tuple[bytes, bytes]]
 # for a plain path; bounded so that odd names cannot grow it without limit.
 _MEDIA_TYPES: dict[str, str] = {}
 _MEDIA_TYPES_MAX = 256
+
+
+# PERF: Last-Modified and ETag of a file served again, keyed by the ETag's input
+# ("<st_mtime>-<st_size>", which fixes both values): 0.5 us instead of ~6 us for
+# formatdate and md5. Emptied when full, so changed files do not pin it.
+_STAT_HEADERS: dict[str, tuple[bytes, bytes]] = {}
+_STAT_HEADERS_MAX = 1024
 
 
 def _extensions(name: str) -> str | None:
@@ -87,6 +108,24 @@ def _setdefault(raw: RawHeaders, name: bytes, value: bytes) -> None:
     raw.append((name, value))
 
 
+def _set_header(raw: RawHeaders, name: bytes, value: str) -> None:
+    """`MutableHeaders.__setitem__` on a raw list: the first entry replaced in place,
+    later ones dropped, appended if there is none. PERF: 1 us, not 3 us for a view."""
+    encoded = value.encode("latin-1")
+    found = False
+    index = 0
+    while index < len(raw):
+        if raw[index][0] == name:
+            if found:
+                del raw[index]
+                continue
+            raw[index] = (name, encoded)
+            found = True
+        index += 1
+    if not found:
+        raw.append((name, encoded))
+
+
 def _range_request(headers: Sequence[tuple[bytes, bytes]]) -> tuple[str | None, str | None]:
     """The first `Range` and `If-Range` values of the request, if any."""
     range_value = if_range = None
@@ -104,15 +143,30 @@ def _absolute(path: str) -> str:
     return path if os.path.isabs(path) else os.path.join(os.getcwd(), path)
 
 
-@contextmanager
-def _file_errors(path: object) -> Iterator[None]:
+class _FileErrors:
     """Starlette's errors for a path that is missing or not a regular file."""
-    try:
-        yield
-    except FileNotFoundError as exc:
-        raise RuntimeError(f"File at path {path} does not exist.") from exc
-    except NotARegularFile as exc:
-        raise RuntimeError(f"File at path {path} is not a file.") from exc
+
+    __slots__ = ("_path",)
+
+    def __init__(self, path: object) -> None:
+        self._path = path
+
+    def __enter__(self) -> None:  # PERF: a class, not @contextmanager: 0.3 us, not 1.5
+        return None
+
+    def __exit__(self, kind: object, exc: BaseException | None, tb: object) -> None:
+        if isinstance(exc, FileNotFoundError):
+            raise RuntimeError(f"File at path {self._path} does not exist.") from exc
+        if isinstance(exc, NotARegularFile):
+            raise RuntimeError(f"File at path {self._path} is not a file.") from exc
+
+
+async def _stat(path: str) -> os.stat_result:
+    """`stat_file(path)`: on the loop when that cannot wait for I/O, else in a thread."""
+    result = _files.stat_cached(path)
+    if result is None:
+        result = await anyio.to_thread.run_sync(_files.stat_file, path)
+    return result
 
 
 def _last_body() -> dict[str, object]:
@@ -159,12 +213,20 @@ class FileResponse(Response):
         """Set Content-Length, Last-Modified and ETag from `stat_result`, unless present."""
         size = stat_result.st_size
         mtime = stat_result.st_mtime
-        # COMPAT: Starlette's ETag: md5 of "<st_mtime>-<st_size>"; not a security use.
-        etag = hashlib.md5(f"{mtime}-{size}".encode(), usedforsecurity=False).hexdigest()
+        key = f"{mtime}-{size}"
+        values = _STAT_HEADERS.get(key)
+        if values is None:
+            # COMPAT: Starlette's ETag: md5 of "<st_mtime>-<st_size>"; not a security use.
+            etag = hashlib.md5(key.encode(), usedforsecurity=False).hexdigest()
+            modified = formatdate(mtime, usegmt=True)
+            values = modified.encode("latin-1"), f'"{etag}"'.encode("latin-1")
+            if len(_STAT_HEADERS) >= _STAT_HEADERS_MAX:
+                _STAT_HEADERS.clear()
+            _STAT_HEADERS[key] = values
         raw = self.raw_headers
         _setdefault(raw, b"content-length", b"%d" % size)
-        _setdefault(raw, b"last-modified", formatdate(mtime, usegmt=True).encode("latin-1"))
-        _setdefault(raw, b"etag", f'"{etag}"'.encode("latin-1"))
+        _setdefault(raw, b"last-modified", values[0])
+        _setdefault(raw, b"etag", values[1])
 
     def generate_multipart(
         self,
@@ -197,12 +259,15 @@ class FileResponse(Response):
         handle = FileHandle()
         try:
             stat_result = self.stat_result
+            opened = False
             if stat_result is None:
-                with _file_errors(self.path):
+                with _FileErrors(self.path):
                     if head or (pathsend and range_value is None):
-                        stat_result = await anyio.to_thread.run_sync(_files.stat_file, path)
-                    else:  # PERF: stat, open and fstat in one worker-thread hop
-                        stat_result = await handle.open(path)
+                        stat_result = await _stat(path)
+                    else:  # PERF: stat, open and fstat at once: on the loop, or in one hop
+                        plan = self._guess_plan(range_value, if_range)
+                        stat_result = await handle.open(path, plan)
+                        opened = True
                 self.set_stat_headers(stat_result)
             size = stat_result.st_size
 
@@ -225,13 +290,20 @@ class FileResponse(Response):
                 await respond(self._start(self.status_code, self.raw_headers))
                 await respond({"type": "http.response.pathsend", "path": _absolute(path)})
             else:
-                if not head and not handle.is_open:  # the caller's stat_result: open now
-                    with _file_errors(self.path):
-                        opened = await handle.open(path)
-                    if opened.st_size < (ranges[-1][1] if ranges else size):
-                        raise self._shorter()
+                chunk_size = self.chunk_size
+                spans = ranges or [(0, size)]
+                if not head:
+                    if not opened:  # the caller's stat_result: open now
+                        with _FileErrors(self.path):
+                            now = await handle.open(path, lambda _: (spans, chunk_size))
+                        if now.st_size < spans[-1][1]:
+                            raise self._shorter()
+                    handle.expect(spans, chunk_size)
                 job = self._sender(respond, handle, ranges, size, head)
-                if is_http and not head and spec_version(scope) < (2, 4):
+                # PERF: no disconnect watch (~30 us: a task and a cancel scope) for a
+                # small body, two chunks' worth at most: it is read in one step and sent
+                # without a suspension, so there is nothing a watch could stop.
+                if is_http and not (head or handle.small) and spec_version(scope) < (2, 4):
                     await run_until_disconnect(receive, job)
                 else:
                     await job()
@@ -240,6 +312,25 @@ class FileResponse(Response):
 
         if self.background is not None:
             await self.background()
+
+    def _guess_plan(
+        self, range_value: str | None, if_range: str | None
+    ) -> Callable[[os.stat_result], Plan] | None:
+        """What to read ahead if the file is opened in a worker thread: the body the
+        response will send, computed from the fstat in that thread."""
+        chunk_size = self.chunk_size
+        if range_value is None:
+            return lambda st: ([(0, st.st_size)], chunk_size)
+        if if_range is not None:  # NOTE: needs the stat headers; rare: no read-ahead
+            return None
+        max_ranges = self.max_ranges
+
+        def plan(st: os.stat_result) -> Plan:
+            # NOTE: raises for a 400 or 416, as the loop's own parse will: no read-ahead.
+            spans = _ranges.parse_range(range_value, st.st_size, max_ranges)
+            return spans or [(0, st.st_size)], chunk_size
+
+        return plan
 
     def _should_use_range(self, if_range: str) -> bool:
         # COMPAT: a weak validator never matches: If-Range needs a strong one (RFC 9110
@@ -289,10 +380,10 @@ class FileResponse(Response):
         self, send: Send, handle: FileHandle, start: int, end: int, size: int, head: bool
     ) -> None:
         # COMPAT: a copy: the response's own headers are left alone (Starlette #3144).
-        headers = MutableHeaders(raw=list(self.raw_headers))
-        headers["content-range"] = _ranges.content_range(start, end, size)
-        headers["content-length"] = str(end - start)
-        await send(self._start(206, headers.raw))
+        raw = list(self.raw_headers)
+        _set_header(raw, b"content-range", _ranges.content_range(start, end, size))
+        _set_header(raw, b"content-length", str(end - start))
+        await send(self._start(206, raw))
         if head:
             await send(_last_body())
             return
@@ -311,18 +402,25 @@ class FileResponse(Response):
         length, part_header = self.generate_multipart(
             ranges, boundary, size, self.headers["content-type"]
         )
-        headers = MutableHeaders(raw=list(self.raw_headers))
-        headers["content-type"] = f"multipart/byteranges; boundary={boundary}"
-        headers["content-length"] = str(length)
-        await send(self._start(206, headers.raw))
+        raw = list(self.raw_headers)
+        _set_header(raw, b"content-type", f"multipart/byteranges; boundary={boundary}")
+        _set_header(raw, b"content-length", str(length))
+        await send(self._start(206, raw))
         if head:
             await send(_last_body())
             return
+        chunk_size = self.chunk_size
         for start, end in ranges:
             await send(
                 {"type": "http.response.body", "body": part_header(start, end), "more_body": True}
             )
-            await self._send_span(send, handle, start, end, False)
+            if end - start <= chunk_size:  # PERF: one chunk, the usual part: no coroutine
+                chunk = await handle.read(end - start, start)
+                if len(chunk) < end - start:
+                    raise self._shorter()
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            else:
+                await self._send_span(send, handle, start, end, False)
             await send({"type": "http.response.body", "body": b"\r\n", "more_body": True})
         await send(
             {

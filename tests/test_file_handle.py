@@ -1,25 +1,35 @@
-"""FileHandle: the descriptor is closed exactly once, whatever cancels the response.
+"""FileHandle: the descriptor is closed exactly once, whatever cancels the response;
+and where the work runs: on the loop when nothing can wait for storage, otherwise in as
+few worker-thread hops as possible.
 
 Slow kernels (a worker thread that is still opening or reading) are swapped in where
-`fastresp._file_handle` binds them; `os.close` is wrapped to count closes.
+`fastresp._file_handle` binds them; `os.close` is wrapped to count closes, and
+`anyio.to_thread.run_sync` to count hops.
 """
 
 import asyncio
 import os
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import anyio
+import anyio.to_thread
 import pytest
 
 import fastresp
 import fastresp._file_handle
-from fastresp._file_handle import FileHandle
+import fastresp.files
+from fastresp._asgi import Message
+from fastresp._file_handle import HOP_BYTES, FileHandle
 from fastresp._speedups import files as kernels
 
 from file_support import LINUX, fds_to, record, wait_until_closed
+from support import call
 
 pytestmark = pytest.mark.anyio
 
@@ -33,7 +43,11 @@ ASYNCIO_ONLY = pytest.mark.parametrize(
 
 
 class Slow:
-    """Kernels that sleep in the worker thread, and a log of events in order."""
+    """Kernels that sleep in the worker thread, and a log of events in order.
+
+    Nothing is opened or read on the loop: every open and read hops to a thread, as
+    on a network filesystem or with a cold page cache.
+    """
 
     def __init__(self, open_delay: float = 0.0, read_delay: float = 0.0) -> None:
         self.open_delay = open_delay
@@ -47,21 +61,36 @@ class Slow:
         self.events.append("opened")
         return fd, st
 
-    def read_at(self, fd: int, size: int, offset: int) -> bytes:
+    def open_cached(self, path: str) -> None:
+        return None
+
+    def read_plan(
+        self,
+        fd: int,
+        spans: list[tuple[int, int]],
+        chunk_size: int,
+        cursor: tuple[int, int],
+        budget: int,
+        nowait: bool = False,
+    ) -> tuple[list[tuple[int, int, bytes]], tuple[int, int]]:
+        if nowait:
+            return [], cursor
         time.sleep(self.read_delay)
-        data = kernels.read_at(fd, size, offset)
+        result = kernels.read_plan(fd, spans, chunk_size, cursor, budget)
         self.events.append("read")
-        return data
+        return result
 
 
 @pytest.fixture
 def closes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Every fd `os.close` was called on, from any thread."""
+    """Every fd `FileHandle` called `os.close` on, from any thread (not the kernels'
+    own short-lived descriptors)."""
     seen: list[int] = []
     real_close = os.close
 
     def close(fd: int) -> None:
-        seen.append(fd)
+        if sys._getframe(1).f_globals["__name__"] == "fastresp._file_handle":
+            seen.append(fd)
         real_close(fd)
 
     monkeypatch.setattr(os, "close", close)
@@ -76,11 +105,10 @@ def path(tmp_path: Path) -> Path:
 
 
 def use(monkeypatch: pytest.MonkeyPatch, slow: Slow) -> None:
-    monkeypatch.setattr(
-        fastresp._file_handle,
-        "_files",
-        SimpleNamespace(open_file=slow.open_file, read_at=slow.read_at),
+    kernels = SimpleNamespace(
+        open_file=slow.open_file, open_cached=slow.open_cached, read_plan=slow.read_plan
     )
+    monkeypatch.setattr(fastresp._file_handle, "_files", kernels)
 
 
 async def settle() -> None:
@@ -178,6 +206,7 @@ async def test_native_cancel_during_close(
 ) -> None:
     # The task is cancelled again while its close hop is pending: the fd is still
     # closed once, by the thread or by the fallback on the loop.
+    use(monkeypatch, Slow())  # opened in a thread, so closed in a thread
     handle = FileHandle()
     await handle.open(str(path))
     task = asyncio.current_task()
@@ -200,3 +229,390 @@ async def test_response_cancelled_natively_mid_read(
         await asyncio.wait_for(record(fastresp.FileResponse(path), []), DELAY / 2)
     if LINUX:
         assert wait_until_closed(path) == 0
+
+
+# --- where the work runs -----------------------------------------------------------------
+
+linux = pytest.mark.skipif(not LINUX, reason="openat2 and RWF_NOWAIT are Linux-only")
+CHUNK = 64 * 1024
+
+
+@pytest.fixture
+def hops(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The name of every function run in a worker thread, in order."""
+    seen: list[str] = []
+    real = anyio.to_thread.run_sync
+
+    async def run_sync(func: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.append(getattr(func, "__name__", repr(func)))
+        return await real(func, *args, **kwargs)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", run_sync)
+    return seen
+
+
+def cold(monkeypatch: pytest.MonkeyPatch) -> Slow:
+    """Nothing cached: every stat, open and read needs a worker thread."""
+    slow = Slow()
+    use(monkeypatch, slow)
+    files_kernels = SimpleNamespace(stat_cached=lambda path: None, stat_file=kernels.stat_file)
+    monkeypatch.setattr(fastresp.files, "_files", files_kernels)
+    return slow
+
+
+def whole_plan(st: os.stat_result) -> tuple[list[tuple[int, int]], int]:
+    return [(0, st.st_size)], CHUNK
+
+
+def evict(path: Path) -> None:
+    """Drop `path`'s pages from the page cache."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    finally:
+        os.close(fd)
+
+
+@linux
+async def test_cached_file_is_served_from_the_loop(
+    path: Path, closes: list[int], hops: list[str]
+) -> None:
+    for _ in range(5):  # NOTE: memory pressure may evict the dentry: then a thread opens
+        hops.clear()
+        os.stat(path)
+        handle = FileHandle()
+        st = await handle.open(str(path))
+        if not hops:
+            break
+        await handle.aclose()
+        closes.clear()
+    handle.expect([(0, st.st_size)], 3000)
+    parts = [await handle.read(min(3000, 10_000 - at), at) for at in range(0, 10_000, 3000)]
+    assert b"".join(parts) == path.read_bytes()
+    # Closed (on the loop) as soon as the last planned byte was read.
+    assert len(closes) == 1 and not handle.is_open
+    await handle.aclose()
+    assert hops == []
+    assert len(closes) == 1
+
+
+@linux
+async def test_evicted_pages_are_read_in_a_thread(
+    tmp_path: Path, closes: list[int], hops: list[str]
+) -> None:
+    data = os.urandom(3 * HOP_BYTES + 5)
+    file = tmp_path / "cold.bin"
+    file.write_bytes(data)
+    evict(file)
+    closes.clear()
+    handle = FileHandle()
+    await handle.open(str(file))
+    handle.expect([(0, len(data))], CHUNK)
+    parts = [await handle.read(min(CHUNK, len(data) - at), at) for at in range(0, len(data), CHUNK)]
+    assert b"".join(parts) == data
+    assert 1 <= hops.count("_hop") <= 4  # a MiB a hop; the kernel's readahead may help
+    assert set(hops) <= {"_open", "_hop"}  # "_open" only if the dentry was evicted too
+    assert len(closes) == 1  # on the loop, after the last read
+    await handle.aclose()
+    assert len(closes) == 1
+
+
+async def test_one_hop_opens_reads_and_closes_a_small_file(
+    path: Path, closes: list[int], hops: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cold(monkeypatch)
+    handle = FileHandle()
+    st = await handle.open(str(path), whole_plan)
+    assert hops == ["_open"]
+    assert len(closes) == 1  # all of it read ahead: closed in that same hop
+    handle.expect([(0, st.st_size)], CHUNK)
+    assert await handle.read(10_000, 0) == path.read_bytes()
+    await handle.aclose()
+    assert hops == ["_open"]
+    assert len(closes) == 1
+
+
+async def test_hops_read_a_mebibyte_each(
+    tmp_path: Path, closes: list[int], hops: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slow = cold(monkeypatch)
+    data = os.urandom(3 * HOP_BYTES + 5)
+    file = tmp_path / "big.bin"
+    file.write_bytes(data)
+    handle = FileHandle()
+    await handle.open(str(file), whole_plan)
+    handle.expect([(0, len(data))], CHUNK)
+    parts = [await handle.read(min(CHUNK, len(data) - at), at) for at in range(0, len(data), CHUNK)]
+    assert b"".join(parts) == data
+    assert hops == ["_open", "_hop", "_hop", "_hop"]  # 1 MiB, 1 MiB, 1 MiB, 5 bytes
+    assert slow.events == ["opened", "read", "read", "read", "read"]
+    assert len(closes) == 1  # by the last hop
+    await handle.aclose()
+    assert len(hops) == 4
+
+
+async def test_one_hop_reads_many_ranges(
+    path: Path, closes: list[int], hops: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cold(monkeypatch)
+    spans = [(i * 200, i * 200 + 10) for i in range(50)]
+    handle = FileHandle()
+    await handle.open(str(path), lambda st: (spans, CHUNK))
+    handle.expect(spans, CHUNK)
+    data = path.read_bytes()
+    for start, end in spans:
+        assert await handle.read(end - start, start) == data[start:end]
+    assert hops == ["_open"]
+    assert len(closes) == 1
+
+
+async def test_a_wrong_guess_is_not_served(
+    tmp_path: Path, hops: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cold(monkeypatch)
+    data = os.urandom(2 * HOP_BYTES)
+    file = tmp_path / "f.bin"
+    file.write_bytes(data)
+    handle = FileHandle()
+    await handle.open(str(file), whole_plan)  # reads ahead the first MiB
+    handle.expect([(5, 25)], 10)
+    assert await handle.read(10, 5) == data[5:15]
+    assert await handle.read(10, 15) == data[15:25]
+    assert hops == ["_open", "_hop"]
+    await handle.aclose()
+
+
+async def test_a_wrong_guess_read_in_full_is_an_error(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The guess was read and the file closed in the same hop: nothing else can be read.
+    cold(monkeypatch)
+    handle = FileHandle()
+    await handle.open(str(path), lambda st: ([(0, 100)], 10))
+    with pytest.raises(RuntimeError, match="closed once the announced reads were done"):
+        handle.expect([(5, 25)], 10)
+    await handle.aclose()
+
+
+async def test_read_ahead_stops_at_the_end_of_the_file(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cold(monkeypatch)
+    handle = FileHandle()
+    await handle.open(str(path), lambda st: ([(0, 30_000)], 4096))
+    handle.expect([(0, 30_000)], 4096)
+    sizes = [len(await handle.read(4096, at)) for at in range(0, 12_288, 4096)]
+    assert sizes == [4096, 4096, 10_000 - 8192]  # short: the file ended
+    await handle.aclose()
+
+
+async def test_a_read_after_a_chunk_is_a_cancellation_point(path: Path) -> None:
+    handle = FileHandle()
+    await handle.open(str(path))
+    handle.expect([(0, 10_000)], 1000)
+    try:
+        with anyio.CancelScope() as scope:
+            scope.cancel()
+            first = await handle.read(1000, 0)  # nothing read yet: goes on
+            await handle.read(1000, 1000)
+        assert first == path.read_bytes()[:1000]
+        assert scope.cancelled_caught
+        # Many small parts: one cancellation point per chunk's worth of them.
+        handle.expect([(i * 10, i * 10 + 5) for i in range(600)], 1000)
+        reads = 0
+        with anyio.CancelScope() as scope:
+            scope.cancel()
+            for i in range(600):
+                await handle.read(5, i * 10)
+                reads += 1
+        assert reads == 200  # 1000 bytes in 5-byte parts
+    finally:
+        await handle.aclose()
+    # A small plan, two chunks' worth at most, is read without a suspension.
+    handle = FileHandle()
+    await handle.open(str(path))
+    handle.expect([(0, 1000), (5000, 6000)], 1000)
+    assert handle.small
+    try:
+        with anyio.CancelScope() as scope:
+            scope.cancel()
+            assert await handle.read(1000, 0) + await handle.read(1000, 5000) == (
+                path.read_bytes()[:1000] + path.read_bytes()[5000:6000]
+            )
+        assert not scope.cancelled_caught
+    finally:
+        await handle.aclose()
+
+
+@linux
+@pytest.mark.parametrize(
+    ("size", "range_value", "method"),
+    [
+        (4096, None, "GET"),
+        (4096, None, "HEAD"),
+        (10 * CHUNK + 7, None, "GET"),
+        (1 << 20, "bytes=1000-99999", "GET"),
+        (
+            1 << 20,
+            "bytes=" + ",".join(f"{i * 20_000}-{i * 20_000 + 1023}" for i in range(50)),
+            "GET",
+        ),
+    ],
+)
+async def test_cached_responses_need_no_thread(
+    tmp_path: Path, hops: list[str], size: int, range_value: str | None, method: str
+) -> None:
+    file = tmp_path / "f.bin"
+    file.write_bytes(os.urandom(size))
+    headers = [] if range_value is None else [(b"range", range_value.encode())]
+    for _ in range(5):  # NOTE: memory pressure may evict the dentry: then a thread opens
+        hops.clear()
+        os.stat(file)
+        ex = await call(fastresp.FileResponse(file), headers=headers, method=method)
+        assert ex.complete
+        if not hops:
+            break
+    assert hops == []
+    assert fds_to(file) == 0
+
+
+@pytest.mark.parametrize(
+    ("range_value", "method", "expected"),
+    [
+        (None, "GET", ["_open"]),  # stat, open, read and close in one hop
+        (None, "HEAD", ["stat_file"]),
+        ("bytes=10-19", "GET", ["_open"]),
+        ("bytes=10-19,30-39", "GET", ["_open"]),
+        ("bytes=99999-", "GET", ["_open", "_close"]),  # a 416: nothing to read
+    ],
+)
+async def test_uncached_small_file_needs_one_hop(
+    path: Path,
+    hops: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    range_value: str | None,
+    method: str,
+    expected: list[str],
+) -> None:
+    cold(monkeypatch)
+    headers = [] if range_value is None else [(b"range", range_value.encode())]
+    ex = await call(fastresp.FileResponse(path), headers=headers, method=method)
+    assert ex.complete
+    assert hops == expected
+
+
+@linux
+async def test_descriptor_closed_before_the_last_message(tmp_path: Path) -> None:
+    # Opened on the loop: closed as soon as the last byte is read, before it is sent.
+    file = tmp_path / "f.bin"
+    file.write_bytes(os.urandom(3 * CHUNK + 10))
+    open_at_send: list[int] = []
+
+    def check(message: Message) -> None:
+        open_at_send.append(fds_to(file))
+
+    for _ in range(5):  # NOTE: memory pressure may evict the dentry: then a thread opens
+        open_at_send.clear()
+        os.stat(file)
+        await record(fastresp.FileResponse(file), [], on_message=check)
+        if open_at_send[-1] == 0:
+            break
+    assert open_at_send[0] == 1  # the start message
+    assert open_at_send[-1] == 0
+
+
+async def test_bodies_are_never_reused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A server may keep every body until it is written: each must be its own bytes.
+    data = os.urandom(3 * HOP_BYTES + 12_345)
+    file = tmp_path / "f.bin"
+    file.write_bytes(data)
+    for cached in (True, False):
+        if not cached:
+            cold(monkeypatch)
+        log: list[Message] = []
+        await record(fastresp.FileResponse(file), log)
+        bodies = [m["body"] for m in log[1:]]
+        assert all(type(b) is bytes for b in bodies)
+        assert b"".join(bodies) == data  # after the response ended: nothing overwritten
+        assert len({id(b) for b in bodies if b}) == len([b for b in bodies if b])
+
+
+MEMORY_SCRIPT = """
+import asyncio, os, sys
+import fastresp
+
+
+def peak_kib():
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+
+
+async def serve(path):
+    sent = 0
+
+    async def receive():
+        await asyncio.Event().wait()
+
+    async def send(message):
+        nonlocal sent
+        sent += len(message.get("body", b""))
+
+    scope = {"type": "http", "asgi": {"spec_version": "2.3"}, "method": "GET", "headers": []}
+    await fastresp.FileResponse(path)(scope, receive, send)
+    return sent
+
+
+class Cold:  # the kernels, but nothing is read on the loop: every read is a 1 MiB hop
+
+    def __init__(self, kernels):
+        self.kernels = kernels
+
+    def __getattr__(self, name):
+        return getattr(self.kernels, name)
+
+    def read_plan(self, fd, spans, chunk_size, cursor, budget, nowait=False):
+        if nowait:
+            return [], cursor
+        return self.kernels.read_plan(fd, spans, chunk_size, cursor, budget)
+
+
+async def main(big, warm):
+    import fastresp._file_handle
+
+    assert await serve(warm) == os.path.getsize(warm)  # threads, buffers: warmed up
+    base = peak_kib()
+    assert await serve(big) == os.path.getsize(big)  # holes: read on the loop
+    on_loop = peak_kib() - base
+    fastresp._file_handle._files = Cold(fastresp._file_handle._files)
+    assert await serve(warm) == os.path.getsize(warm)
+    base = peak_kib()
+    assert await serve(big) == os.path.getsize(big)
+    print(max(on_loop, peak_kib() - base))
+
+
+asyncio.run(main(*sys.argv[1:]))
+"""
+
+
+@linux
+def test_memory_stays_flat(tmp_path: Path) -> None:
+    # 1 GiB of holes (ext4 and tmpfs serve them without waiting: read on the loop),
+    # then again with every read in a worker thread (1 MiB of read-ahead a hop).
+    big = tmp_path / "sparse.bin"
+    with open(big, "wb") as file:
+        file.truncate(1 << 30)
+    warm = tmp_path / "warm.bin"
+    warm.write_bytes(os.urandom(4 * HOP_BYTES))
+    evict(warm)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    out = subprocess.run(
+        [sys.executable, "-c", MEMORY_SCRIPT, str(big), str(warm)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=True,
+    )
+    growth_kib = int(out.stdout)
+    assert growth_kib < 4 * 1024  # a few MiB at most, for a 1 GiB body

@@ -107,8 +107,12 @@ async def test_difference_2_any_open_failure_raises_before_the_start(
     def refuse(path: str) -> tuple[int, os.stat_result]:
         raise PermissionError(13, "Permission denied", path)
 
-    # Root ignores file modes, so the refusal is simulated where the kernel is bound.
-    kernels = SimpleNamespace(open_file=refuse, read_at=fastresp._speedups.files.read_at)
+    # Root ignores file modes, so the refusal is simulated where the kernel is bound
+    # (with no open on the loop, so that the worker thread's open_file is reached).
+    real = fastresp._speedups.files
+    kernels = SimpleNamespace(
+        open_file=refuse, open_cached=lambda path: None, read_plan=real.read_plan
+    )
     monkeypatch.setattr(fastresp._file_handle, "_files", kernels)
     log: list[Message] = []
     with pytest.raises(PermissionError):
@@ -276,6 +280,61 @@ def test_media_type_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
         fastresp.files._guess_media_type(f"f.ext{i}")
     assert len(fastresp.files._MEDIA_TYPES) == fastresp.files._MEDIA_TYPES_MAX
     assert fastresp.files._guess_media_type("f.ext999") == "application/octet-stream"
+
+
+# --- 6. the body is read ahead of sending ------------------------------------------------
+
+
+async def test_difference_6_bytes_read_ahead_are_sent_as_read(big: Path) -> None:
+    # Cut after the second chunk went out: the rest had been read with it (the first
+    # chunk is read alone, then up to 256 KiB at a time).
+    original = big.read_bytes()
+    ours: list[Message] = []
+    await record(fastresp.FileResponse(big), ours, on_message=truncate_after(big, 3, 70_000))
+    assert b"".join(m["body"] for m in ours[1:]) == original
+    assert ours[-1]["more_body"] is False
+    big.write_bytes(original)
+    theirs: list[Message] = []
+    hook = truncate_after(big, 3, 70_000)
+    await record(starlette.responses.FileResponse(big), theirs, on_message=hook)
+    assert sum(len(m["body"]) for m in theirs[1:]) == 2 * 65_536  # the rest was cut
+
+
+# --- 7. no disconnect watch for a body of one or two chunks --------------------------------
+
+
+@pytest.mark.parametrize(
+    "anyio_backend", [("asyncio", {}), ("asyncio", {"use_uvloop": True})], ids=["asyncio", "uvloop"]
+)  # NOTE: Starlette's watch stops two chunks in time on asyncio, not always on trio
+@pytest.mark.parametrize(
+    ("two_chunks", "more"),
+    [
+        (None, None),  # the whole file, cut to 100,000 bytes: in 64 KiB or 30 KB chunks
+        ("bytes=0-99999", "bytes=0-99999"),
+        ("bytes=0-49999,60000-89999", "bytes=0-49999,60000-99999"),
+    ],
+)
+async def test_difference_7_two_chunks_are_sent_without_a_watch(
+    big: Path, two_chunks: str | None, more: str | None
+) -> None:
+    os.truncate(big, 100_000)
+
+    def headers(value: str | None) -> list[tuple[bytes, bytes]]:
+        return [] if value is None else [(b"range", value.encode())]
+
+    ours = await call(fastresp.FileResponse(big), disconnect_after=2, headers=headers(two_chunks))
+    assert ours.complete
+    theirs = await call(
+        starlette.responses.FileResponse(big), disconnect_after=2, headers=headers(two_chunks)
+    )
+    assert not theirs.complete
+
+    class Smaller(fastresp.FileResponse):
+        chunk_size = 30_000
+
+    # More than two chunks' worth: watched, as in Starlette.
+    ex = await call(Smaller(big), disconnect_after=2, headers=headers(more))
+    assert not ex.complete
 
 
 # --- errors before anything is sent -------------------------------------------------------

@@ -107,6 +107,24 @@ async def test_single_range_with_given_stat_result(flavour: SimpleNamespace, pat
     ]
 
 
+async def test_ranges_past_4_gib(flavour: SimpleNamespace, tmp_path: Path) -> None:
+    # 64-bit offsets, in a sparse 6 GiB file (its holes read as zeros).
+    big = tmp_path / "sparse.bin"
+    size = 6 * 1024**3
+    with open(big, "wb") as file:
+        file.truncate(size)
+        file.seek(5 * 1024**3)
+        file.write(b"fastresp")
+    at = 5 * 1024**3
+    ex = await get(flavour.FileResponse(big), f"bytes={at}-{at + 7}")
+    assert ex.status == 206
+    assert ex.header(b"content-range") == f"bytes {at}-{at + 7}/{size}".encode()
+    assert ex.body == b"fastresp"
+    ex = await get(flavour.FileResponse(big), f"bytes=0-1,{at + 2}-{at + 4},-2")
+    assert ex.status == 206
+    assert b"\r\n\r\nstr\r\n" in ex.body and ex.body.count(b"\x00\x00") == 2
+
+
 def multipart(
     path: Path, spans: list[tuple[int, int]], content_type: str, chunk: int = CHUNK
 ) -> list[Message]:
