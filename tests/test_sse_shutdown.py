@@ -182,7 +182,8 @@ async def test_shutdown_grace_period_is_honoured() -> None:
             times["ended"] = anyio.current_time()
     assert sent == [START, body("a")]
     assert times["event"] - times["requested"] < grace
-    assert grace <= times["ended"] - times["requested"] < grace + 1
+    # NOTE: uvloop rounds timers to the millisecond, so the deadline may fire a hair early.
+    assert grace - 0.005 <= times["ended"] - times["requested"] < grace + 1
     assert source.closed
 
 

@@ -24,7 +24,7 @@ MODULES = [f"fastresp._{area}_c" for area in AREAS]
 
 
 @pytest.mark.compiled
-def test_stubtest() -> None:
+def test_stubtest(tmp_path: Path) -> None:
     missing = [name for name in MODULES if importlib.util.find_spec(name) is None]
     if missing:
         if os.environ.get("FASTRESP_REQUIRE_COMPILED"):
@@ -32,9 +32,12 @@ def test_stubtest() -> None:
         pytest.skip("compiled kernels not built")
     if importlib.util.find_spec("mypy") is None:
         pytest.skip("mypy is not installed")
+    # NOTE: from a checkout, run beside the package; for an installed wheel, from an empty
+    # directory: mypy would take every module in site-packages for a user module.
+    in_checkout = (PACKAGE.parent / "pyproject.toml").exists()
     result = subprocess.run(
         [sys.executable, "-m", "mypy.stubtest", *MODULES],
-        cwd=PACKAGE.parent,
+        cwd=PACKAGE.parent if in_checkout else tmp_path,
         capture_output=True,
         text=True,
         timeout=600,
