@@ -31,7 +31,6 @@ from cpython.datetime cimport (
     import_datetime,
 )
 from cpython.float cimport PyFloat_AS_DOUBLE
-from cpython.long cimport PyLong_AsLongLongAndOverflow
 from cpython.unicode cimport (
     Py_UCS1,
     Py_UNICODE_ISSPACE,
@@ -41,6 +40,8 @@ from cpython.unicode cimport (
 )
 from libc.math cimport floor
 from libc.string cimport memcmp, memcpy
+
+from fastresp._cnum cimport as_ll, write_int
 
 from . import _cookies_py as _py
 from ._errors import CookieError
@@ -234,14 +235,6 @@ cdef inline bint _flag(object value) noexcept:
     return value is True or value is False
 
 
-cdef inline bint _as_ll(object value, long long *out):
-    cdef int overflow = 0
-    if type(value) is not int:
-        return False
-    out[0] = PyLong_AsLongLongAndOverflow(value, &overflow)
-    return overflow == 0
-
-
 cdef bint _reserved(str key) except -1:
     """key.lower() in _RESERVED."""
     cdef char lower[12]
@@ -307,24 +300,6 @@ cdef inline bint _given(object value) noexcept:
     return value is not None
 
 
-cdef char *_write_int(char *out, long long value) noexcept:
-    cdef unsigned long long u = <unsigned long long>value
-    cdef char tmp[24]
-    cdef int i = 24
-    if value < 0:
-        u = 0ULL - u
-        out[0] = b'-'
-        out += 1
-    while True:
-        i -= 1
-        tmp[i] = <char>(48 + u % 10)
-        u //= 10
-        if u == 0:
-            break
-    memcpy(out, &tmp[i], 24 - i)
-    return out + 24 - i
-
-
 cdef Py_ssize_t _quoted_len(const Py_UCS1 *data, Py_ssize_t n) noexcept:
     cdef Py_ssize_t i, total = 2
     for i in range(n):
@@ -383,11 +358,11 @@ def format_set_cookie(
     if not (
         type(key) is str
         and _latin1(value)
-        and (max_age is None or _latin1(max_age) or _as_ll(max_age, &age))
+        and (max_age is None or _latin1(max_age) or as_ll(max_age, &age))
         and (
             expires is None
             or _latin1(expires)
-            or _as_ll(expires, &seconds)
+            or as_ll(expires, &seconds)
             or PyDateTime_CheckExact(expires)
         )
         and (path is None or _latin1(path))
@@ -441,7 +416,7 @@ def format_set_cookie(
             _text(&parts[count], b"Max-Age=", 8, max_age)
         else:  # PERF: "%d" in C (2.1x on a cookie with max_age=3600)
             _part(&parts[count], b"Max-Age=", 8, age_digits,
-                  _write_int(age_digits, age) - age_digits)
+                  write_int(age_digits, age) - age_digits)
         count += 1
     if partitioned:
         _part(&parts[count], b"Partitioned", 11, NULL, 0)

@@ -12,7 +12,6 @@ pure twin before any user code has run, so it behaves identically by constructio
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from cpython.dict cimport PyDict_Next
-from cpython.long cimport PyLong_AsLongLongAndOverflow
 from cpython.object cimport PyObject
 from cpython.unicode cimport (
     Py_UCS1,
@@ -22,6 +21,8 @@ from cpython.unicode cimport (
     PyUnicode_KIND,
 )
 from libc.string cimport memcmp
+
+from fastresp._cnum cimport as_ll, write_int
 
 from urllib.parse import quote
 
@@ -65,15 +66,6 @@ cdef int _init_tables() except -1:
 _init_tables()
 
 
-cdef inline bint _as_ll(object value, long long *out):
-    """`*out = value` for an exact int that fits in 63 bits; False otherwise."""
-    cdef int overflow = 0
-    if type(value) is not int:
-        return False
-    out[0] = PyLong_AsLongLongAndOverflow(value, &overflow)
-    return overflow == 0
-
-
 cdef inline bint _all_in(str text, const bint *table) noexcept:
     """Every character of `text` is ASCII and marked in `table`."""
     cdef const Py_UCS1 *data
@@ -101,20 +93,7 @@ def content_type_header(media_type, charset):
 cdef bytes _decimal(long long value):
     """b"%d" % value."""
     cdef char buf[24]
-    cdef int i = 24
-    cdef unsigned long long u = <unsigned long long>value
-    if value < 0:
-        u = 0ULL - u
-    while True:
-        i -= 1
-        buf[i] = <char>(48 + u % 10)
-        u //= 10
-        if u == 0:
-            break
-    if value < 0:
-        i -= 1
-        buf[i] = b'-'
-    return PyBytes_FromStringAndSize(&buf[i], 24 - i)
+    return PyBytes_FromStringAndSize(buf, write_int(buf, value) - buf)
 
 
 def build_raw_headers(headers, content_length, content_type):
@@ -128,7 +107,7 @@ def build_raw_headers(headers, content_length, content_type):
     cdef bytes name_bytes
     cdef object name_str, value_str
     cdef bint missing_length = True, missing_type = True
-    if not _as_ll(content_length, &length) or (
+    if not as_ll(content_length, &length) or (
         content_type is not None and type(content_type) is not bytes
     ):
         return _py.build_raw_headers(headers, content_length, content_type)
