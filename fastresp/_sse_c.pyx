@@ -98,6 +98,15 @@ cdef object _utf8(object value, Span* span):
     return owner
 
 
+cdef inline object _view(object value, Span* span):
+    # `span` over value's UTF-8 bytes; returns what owns them (keep it alive), or None
+    # when `value` holds a surrogate. NOTE: PyUnicode_IS_ASCII is only set on a ready str.
+    if PyUnicode_IS_ASCII(value):
+        _ascii(value, span)
+        return value
+    return _utf8(value, span)
+
+
 cdef inline char* _write(
     const Span* span,
     char* out,
@@ -227,60 +236,41 @@ cdef bytes _encode(data, event, id, retry, comment, sep):
 
     # The UTF-8 bytes of each value (an ASCII str's own, else kept by its `o_` owner)
     # and the total size. Any surrogate: the pure twin's text and UnicodeEncodeError.
-    # NOTE: PyUnicode_IS_ASCII is only ever set on a ready str.
-    if PyUnicode_IS_ASCII(sep):
-        _ascii(sep, &s_sep)
-    else:
-        o_sep = _utf8(sep, &s_sep)
-        if o_sep is None:
-            return _encode_text(data, event, id, retry_text, comment, sep)
+    o_sep = _view(sep, &s_sep)
+    if o_sep is None:
+        return _encode_text(data, event, id, retry_text, comment, sep)
     sep_size = s_sep.length
     total = sep_size
     if comment is not None:
-        if PyUnicode_IS_ASCII(comment):
-            _ascii(comment, &s_comment)
-        else:
-            o_comment = _utf8(comment, &s_comment)
-            if o_comment is None:
-                return _encode_text(data, event, id, retry_text, comment, sep)
+        o_comment = _view(comment, &s_comment)
+        if o_comment is None:
+            return _encode_text(data, event, id, retry_text, comment, sep)
         _scan(&s_comment)
         total = _grow_lines(total, s_comment.breaks + 1, 2 + sep_size)
         total = _grow(total, s_comment.size)
     if id is not None:
-        if PyUnicode_IS_ASCII(id):
-            _ascii(id, &s_id)
-        else:
-            o_id = _utf8(id, &s_id)
-            if o_id is None:
-                return _encode_text(data, event, id, retry_text, comment, sep)
+        o_id = _view(id, &s_id)
+        if o_id is None:
+            return _encode_text(data, event, id, retry_text, comment, sep)
         _scan(&s_id)
         total = _grow(_grow(total, s_id.size), 4 + sep_size)
     if event is not None:
-        if PyUnicode_IS_ASCII(event):
-            _ascii(event, &s_event)
-        else:
-            o_event = _utf8(event, &s_event)
-            if o_event is None:
-                return _encode_text(data, event, id, retry_text, comment, sep)
+        o_event = _view(event, &s_event)
+        if o_event is None:
+            return _encode_text(data, event, id, retry_text, comment, sep)
         _scan(&s_event)
         total = _grow(_grow(total, s_event.size), 7 + sep_size)
     if data is not None:
-        if PyUnicode_IS_ASCII(data):
-            _ascii(data, &s_data)
-        else:
-            o_data = _utf8(data, &s_data)
-            if o_data is None:
-                return _encode_text(data, event, id, retry_text, comment, sep)
+        o_data = _view(data, &s_data)
+        if o_data is None:
+            return _encode_text(data, event, id, retry_text, comment, sep)
         _scan(&s_data)
         total = _grow_lines(total, s_data.breaks + 1, 6 + sep_size)
         total = _grow(total, s_data.size)
     if retry_text is not None:
-        if PyUnicode_IS_ASCII(retry_text):
-            _ascii(retry_text, &s_retry)
-        else:
-            o_retry = _utf8(retry_text, &s_retry)
-            if o_retry is None:
-                return _encode_text(data, event, id, retry_text, comment, sep)
+        o_retry = _view(retry_text, &s_retry)
+        if o_retry is None:
+            return _encode_text(data, event, id, retry_text, comment, sep)
         total = _grow(_grow(total, s_retry.length), 7 + sep_size)
 
     result = PyBytes_FromStringAndSize(NULL, total)
