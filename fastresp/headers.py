@@ -6,13 +6,39 @@ that `__call__` sends, so `response.headers.raw.extend(...)` (as FastAPI does) w
 
 from collections.abc import Iterator, Mapping
 
-__all__ = ["MutableHeaders"]
+__all__ = ["MutableHeaders", "set_raw", "setdefault_raw"]
 
 RawHeaders = list[tuple[bytes, bytes]]
 
 
 def _name(key: str) -> bytes:
     return key.lower().encode("latin-1")
+
+
+def set_raw(raw: RawHeaders, name: bytes, value: bytes) -> None:
+    """Set `name` in a raw header list: the first entry replaced in place, later ones
+    dropped, appended if there is none. PERF: callers with a raw list skip the view."""
+    found = False
+    index = 0
+    while index < len(raw):
+        if raw[index][0] == name:
+            if found:
+                del raw[index]
+                continue
+            raw[index] = (name, value)
+            found = True
+        index += 1
+    if not found:
+        raw.append((name, value))
+
+
+def setdefault_raw(raw: RawHeaders, name: bytes, value: bytes) -> bytes:
+    """The value of `name` in a raw header list, appending `value` if it has none."""
+    for key, existing in raw:
+        if key == name:
+            return existing
+    raw.append((name, value))
+    return value
 
 
 class MutableHeaders(Mapping[str, str]):
@@ -85,14 +111,7 @@ class MutableHeaders(Mapping[str, str]):
 
     def __setitem__(self, key: str, value: str) -> None:
         """Set `key`, replacing the first entry in place and dropping later duplicates."""
-        name, encoded = _name(key), value.encode("latin-1")
-        found = [i for i, (k, _) in enumerate(self._list) if k == name]
-        if not found:
-            self._list.append((name, encoded))
-            return
-        self._list[found[0]] = (name, encoded)
-        for i in reversed(found[1:]):
-            del self._list[i]
+        set_raw(self._list, _name(key), value.encode("latin-1"))
 
     def __delitem__(self, key: str) -> None:
         """Remove every entry for `key` (no error when there is none, as Starlette)."""
@@ -100,12 +119,7 @@ class MutableHeaders(Mapping[str, str]):
         self._list[:] = [item for item in self._list if item[0] != name]
 
     def setdefault(self, key: str, value: str) -> str:
-        name = _name(key)
-        for k, v in self._list:
-            if k == name:
-                return v.decode("latin-1")
-        self._list.append((name, value.encode("latin-1")))
-        return value
+        return setdefault_raw(self._list, _name(key), value.encode("latin-1")).decode("latin-1")
 
     def update(self, other: Mapping[str, str]) -> None:
         for key, value in other.items():

@@ -21,7 +21,7 @@ from ._asgi import Receive, Scope, Send, deny_websocket
 from ._speedups import cookies as _cookies
 from ._speedups import headers as _headers
 from .background import Background
-from .headers import MutableHeaders
+from .headers import MutableHeaders, set_raw
 
 __all__ = [
     "HTMLResponse",
@@ -225,10 +225,7 @@ class RedirectResponse(Response):
             content=b"", status_code=status_code, headers=headers, background=background
         )
         location = _headers.quote_url(str(url)).encode("latin-1")
-        if headers is None:  # PERF: nothing to replace, skip the headers view
-            self.raw_headers.append((b"location", location))
-        else:
-            self.headers["location"] = location.decode("latin-1")
+        set_raw(self.raw_headers, b"location", location)
 
 
 # NOTE: the streaming classes live in their own modules but are part of this public
