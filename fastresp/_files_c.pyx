@@ -18,6 +18,12 @@ from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from cpython.exc cimport PyErr_CheckSignals, PyErr_SetFromErrno
 from libc.errno cimport EINTR, EINVAL, errno
 
+from cpython.pyport cimport PY_SSIZE_T_MAX, PY_SSIZE_T_MIN
+from libc.limits cimport INT_MAX, INT_MIN
+
+from fastresp._cnum cimport as_ll
+
+from . import _files_py as _py
 from ._errors import NotARegularFile
 
 __all__ = [
@@ -186,6 +192,9 @@ _OPEN_FLAGS = (
 _CLEAR_NONBLOCK = hasattr(os, "O_NONBLOCK")
 
 # PERF: up to 64 pieces (4 MiB) per preadv: a 1 MiB hop of 64 KiB chunks is one syscall.
+# NOTE: |value| < 2**61 keeps read_plan's span and cursor arithmetic in 63 bits.
+cdef long long _SMALL = 1LL << 61
+
 cdef enum:
     GROUP_PIECES = 64
     GROUP_BYTES = 4 * 1024 * 1024
@@ -300,54 +309,111 @@ cdef Py_ssize_t _read_into(
     return done
 
 
-def read_at(int fd, Py_ssize_t size, long long offset):
-    if not FR_PREAD:
-        from . import _files_py
+cdef inline bint _as_fd(object value, int *out):
+    """`*out = value` for an exact int in C `int` range; False otherwise."""
+    cdef long long v = 0
+    if not as_ll(value, &v) or v < INT_MIN or v > INT_MAX:
+        return False
+    out[0] = <int>v
+    return True
 
-        return _files_py.read_at(fd, size, offset)
-    if size < 0 or offset < 0:  # NOTE: os.pread and the kernel say EINVAL
+
+cdef inline bint _as_size(object value, Py_ssize_t *out):
+    """`*out = value` for an exact int in `Py_ssize_t` range; False otherwise."""
+    cdef long long v = 0
+    if not as_ll(value, &v) or v < PY_SSIZE_T_MIN or v > PY_SSIZE_T_MAX:
+        return False
+    out[0] = <Py_ssize_t>v
+    return True
+
+
+cdef inline bint _small_pair(object value):
+    """An exact 2-tuple of exact ints of magnitude below 2**61 (no overflow in sums)."""
+    cdef long long a = 0, b = 0
+    return (
+        type(value) is tuple
+        and len(<tuple>value) == 2
+        and as_ll((<tuple>value)[0], &a)
+        and as_ll((<tuple>value)[1], &b)
+        and -_SMALL < a < _SMALL
+        and -_SMALL < b < _SMALL
+    )
+
+
+# NOTE: the C paths take exact ints (and bools, lists, tuples) that fit their C types;
+# anything else (a descriptor past 2**31, a size past 2**63, a wrong type...) is handed
+# to the pure twin before anything is read, so it behaves identically by construction.
+
+
+def read_at(fd, size, offset):
+    cdef int c_fd = 0
+    cdef Py_ssize_t c_size = 0
+    cdef long long c_offset = 0
+    if not (
+        FR_PREAD and _as_fd(fd, &c_fd) and _as_size(size, &c_size) and as_ll(offset, &c_offset)
+    ):
+        return _py.read_at(fd, size, offset)
+    if c_size < 0 or c_offset < 0:  # NOTE: os.pread and the kernel say EINVAL
         _raise_errno(EINVAL)
-    cdef bytes data = PyBytes_FromStringAndSize(NULL, size)
+    cdef bytes data = PyBytes_FromStringAndSize(NULL, c_size)
     cdef fr_iovec iov
     cdef bint blocked = False
     iov.iov_base = PyBytes_AS_STRING(data)
-    iov.iov_len = <size_t>size
-    cdef Py_ssize_t done = _read_into(fd, &iov, 1, offset, False, &blocked)
-    return data if done == size else data[:done]
+    iov.iov_len = <size_t>c_size
+    cdef Py_ssize_t done = _read_into(c_fd, &iov, 1, c_offset, False, &blocked)
+    return data if done == c_size else data[:done]
 
 
-def read_chunks(
-    int fd, long long offset, Py_ssize_t size, Py_ssize_t chunk_size, bint nowait=False
-):
-    if not FR_PREAD:
-        from . import _files_py
-
-        return _files_py.read_chunks(fd, offset, size, chunk_size, nowait)
-    if size < 0:
+def read_chunks(fd, offset, size, chunk_size, nowait=False):
+    cdef int c_fd = 0
+    cdef long long c_offset = 0
+    cdef Py_ssize_t c_size = 0, c_chunk = 0
+    if not (
+        FR_PREAD
+        and _as_fd(fd, &c_fd)
+        and as_ll(offset, &c_offset)
+        and _as_size(size, &c_size)
+        and _as_size(chunk_size, &c_chunk)
+        and type(nowait) is bool
+    ):
+        return _py.read_chunks(fd, offset, size, chunk_size, nowait)
+    if c_size < 0:
         raise ValueError("size must not be negative")
-    if chunk_size < 1:
+    if c_chunk < 1:
         raise ValueError("chunk_size must be positive")
-    if offset < 0:
+    if c_offset < 0:
         _raise_errno(EINVAL)
     cdef list chunks = []
     if nowait and not FR_NOWAIT:
         return chunks
-    _read_pieces(chunks, NULL, fd, offset, size, chunk_size, nowait)
+    _read_pieces(chunks, NULL, c_fd, c_offset, c_size, c_chunk, nowait)
     return chunks
 
 
-def read_plan(
-    int fd, spans, Py_ssize_t chunk_size, cursor, Py_ssize_t budget, bint nowait=False
-):
+def read_plan(fd, spans, chunk_size, cursor, budget, nowait=False):
     # PERF: the loop over spans in C: a multipart body of 50 small parts is read in
     # one call, ~1.5 us per part less than a Python loop over read_chunks.
-    if not FR_PREAD:
-        from . import _files_py
-
-        return _files_py.read_plan(fd, spans, chunk_size, cursor, budget, nowait)
-    if chunk_size < 1:
+    cdef int c_fd = 0
+    cdef Py_ssize_t c_chunk = 0, c_budget = 0, i
+    cdef bint exact = (
+        FR_PREAD
+        and _as_fd(fd, &c_fd)
+        and _as_size(chunk_size, &c_chunk)
+        and _as_size(budget, &c_budget)
+        and type(nowait) is bool
+        and type(spans) is list
+        and _small_pair(cursor)
+    )
+    if exact:
+        for i in range(len(<list>spans)):
+            if not _small_pair((<list>spans)[i]):
+                exact = False
+                break
+    if not exact:
+        return _py.read_plan(fd, spans, chunk_size, cursor, budget, nowait)
+    if c_chunk < 1:
         raise ValueError("chunk_size must be positive")
-    if budget < 0:
+    if c_budget < 0:
         raise ValueError("budget must not be negative")
     cdef list chunks = []
     cdef Py_ssize_t index, count_spans = len(spans)
@@ -356,12 +422,12 @@ def read_plan(
     while index < count_spans:
         end = spans[index][1]
         remaining = end - offset
-        if remaining <= budget:
+        if remaining <= c_budget:
             size = remaining
-        elif budget >= chunk_size:
-            size = budget // chunk_size * chunk_size
+        elif c_budget >= c_chunk:
+            size = c_budget // c_chunk * c_chunk
         elif not chunks:
-            size = min(chunk_size, remaining)
+            size = min(c_chunk, remaining)
         else:
             break
         if size == 0:
@@ -372,7 +438,7 @@ def read_plan(
             _raise_errno(EINVAL)
         if nowait and not FR_NOWAIT:
             break
-        offset = _read_pieces(chunks, &budget, fd, offset, size, chunk_size, nowait)
+        offset = _read_pieces(chunks, &c_budget, c_fd, offset, size, c_chunk, nowait)
         if offset < 0:  # the file ended early
             return chunks, (count_spans, -offset - 1)
         if offset < end:  # a partial span: out of budget, or out of page cache

@@ -42,7 +42,6 @@ __all__ = ["content_range", "multipart_header", "multipart_length", "parse_range
 
 # COMPAT: Starlette's 400 bodies, word for word (as in the pure twin).
 _NO_EQUALS = "Malformed range header."
-_NOT_BYTES = "Only support bytes range"
 _NO_RANGE = "Range header: range must be requested"
 _INVERTED = "Range header: start must be less than end"
 
@@ -223,7 +222,7 @@ cdef list _merge(Span *spans, Py_ssize_t n):
 cdef object _parse(const uchar *s, str header, long long size, object size_obj, object max_ranges):
     cdef Py_ssize_t length = PyUnicode_GET_LENGTH(header)
     cdef Py_ssize_t equals = -1, commas = 0, i, j, pos, comma, a, b, dash, fb, la, lb
-    cdef long long cap, start, end, stop, suffix
+    cdef long long cap, start, end, stop, suffix, total
     cdef int overflow = 0
     cdef bint inverted = False
     cdef Span stack[_STACK_SPANS]
@@ -237,7 +236,7 @@ cdef object _parse(const uchar *s, str header, long long size, object size_obj, 
     if equals < 0:
         raise MalformedRangeHeader(_NO_EQUALS)
     if not _is_bytes_unit(s, header, equals):
-        raise MalformedRangeHeader(_NOT_BYTES)
+        return []  # SECURITY: another unit is ignored (RFC 9110 §14.2), as the pure twin
     # SECURITY: cap the part count before parsing any part (as the pure twin).
     for i in range(equals + 1, length):
         if s[i] == 44:  # ","
@@ -316,6 +315,13 @@ cdef object _parse(const uchar *s, str header, long long size, object size_obj, 
             raise MalformedRangeHeader(_INVERTED)
         if n == 1:
             return _spans_list(spans, 1)
+        # SECURITY: lengths adding up to more than the file: the whole file (as the pure
+        # twin). Every span is within [0, size] here, so `total <= size` never overflows.
+        total = 0
+        for i in range(n):
+            if spans[i].end - spans[i].start > size - total:
+                return []
+            total += spans[i].end - spans[i].start
         # NOTE: sort, then one merge pass: O(n log n), all in C.
         return _merge(spans, n)
     finally:

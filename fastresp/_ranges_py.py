@@ -1,8 +1,19 @@
 """Range kernels, pure twin (the reference for `_ranges_c`).
 
-`parse_range` gives Starlette 1.10's answer for every `Range` header, in one pass over
-the header: `str.find` hops from comma to comma (no `split` lists, no regex, so no
-backtracking), and the range count is capped before any part is parsed.
+`parse_range` reads a `Range` header in one pass: `str.find` hops from comma to comma
+(no `split` lists, no regex, so no backtracking), and the range count is capped before
+any part is parsed. It gives Starlette 1.10's answer except where RFC 9110 §14.2 lets
+a server ignore the header (answered with the whole file, an empty list here):
+
+- a unit other than `bytes` (RFC 9110 §14.2: MUST ignore; Starlette answers 400);
+- ranges whose lengths, each clamped to the file and before coalescing, add up to
+  more than the file (Go's `net/http` and nginx's rule: overlapping or repeated
+  ranges are a broken client or an attack, RFC 9110 §14.2, §17.15). Coalesced spans
+  never add up to more than the file, so the sum is taken before.
+
+Still answered with 400 as Starlette does (RFC 9110 §14.2: a server MAY reject an
+invalid ranges-specifier): no `=`, a `bytes` unit with no readable range, and an
+inverted range (`5-3`). 416 still wins over 400, and both over the length rule.
 """
 
 from ._errors import MalformedRangeHeader, RangeNotSatisfiable
@@ -11,7 +22,6 @@ __all__ = ["content_range", "multipart_header", "multipart_length", "parse_range
 
 # COMPAT: Starlette's 400 bodies, word for word.
 _NO_EQUALS = "Malformed range header."
-_NOT_BYTES = "Only support bytes range"
 _NO_RANGE = "Range header: range must be requested"
 _INVERTED = "Range header: start must be less than end"
 
@@ -26,18 +36,19 @@ _CLOSE_OVERHEAD = 4
 def parse_range(header: str, size: int, max_ranges: int) -> list[tuple[int, int]]:
     """Parse a `Range` value into sorted, merged, half-open `(start, end)` spans.
 
-    An empty list means "ignore the header and send the whole file" (more than
-    `max_ranges` parts). Raises `MalformedRangeHeader` (answered with 400) or
-    `RangeNotSatisfiable` (416) exactly where Starlette does.
+    An empty list means "ignore the header and send the whole file": a unit other
+    than `bytes`, more than `max_ranges` parts, or lengths adding up to more than
+    `size`. Raises `MalformedRangeHeader` (answered with 400) or `RangeNotSatisfiable`
+    (416) exactly where Starlette does.
     """
     equals = header.find("=")
     if equals < 0:
         raise MalformedRangeHeader(_NO_EQUALS)
-    # NOTE: Starlette ignores case and whitespace around the unit (str.strip/lower,
-    # Unicode-aware), and answers any unit other than bytes with 400; RFC 9110 §14.2
-    # would ignore the header instead.
+    # COMPAT: case and whitespace around the unit are ignored (str.strip/lower,
+    # Unicode-aware), as Starlette does; units are case-insensitive (RFC 9110 §14.1).
+    # SECURITY: any other unit is ignored (RFC 9110 §14.2 MUST); Starlette answers 400.
     if header[:equals].strip().lower() != "bytes":
-        raise MalformedRangeHeader(_NOT_BYTES)
+        return []
     # SECURITY: cap the part count before parsing any part (Starlette #3430); one
     # C-level scan, counting empty parts too, as Starlette does. Too many parts means
     # the whole file, like nginx's `max_ranges` (CVE-2025-62727 was a quadratic parse).
@@ -92,6 +103,13 @@ def parse_range(header: str, size: int, max_ranges: int) -> list[tuple[int, int]
         raise MalformedRangeHeader(_INVERTED)
     if len(ranges) == 1:
         return ranges
+    # SECURITY: more bytes asked for than the file holds: overlaps or repeats, so the
+    # whole file instead (Go's and nginx's rule). Each length is at most `size`.
+    total = 0
+    for start, end in ranges:
+        total += end - start
+    if total > size:
+        return []
     # NOTE: sort, then one merge pass: O(n log n) (Starlette #3138). Overlapping and
     # adjacent spans are joined (RFC 9110 §14.2 allows coalescing).
     ranges.sort()

@@ -28,31 +28,56 @@ Deliberate differences from `starlette.responses.FileResponse` (each has its own
 7. A body of two chunks' worth or less is sent without watching `receive()` for a
    disconnect (ASGI spec < 2.4): after a disconnect its second chunk is still read
    and handed to the server, which drops it. The watch costs more than that read.
+8. A `Range` in a unit other than `bytes` is ignored: the whole file, 200 (RFC 9110
+   §14.2: MUST ignore). Starlette answers 400 "Only support bytes range".
+9. Ranges whose lengths add up to more than the file (each clamped to the file, counted
+   before overlaps are coalesced) are ignored: the whole file, 200, as Go and nginx
+   answer; Starlette coalesces them into a 206. Syntax errors in a `bytes=` value
+   (no `=`, no readable range, an inverted range) still get Starlette's 400, unreadable
+   parts are still skipped, and more than `max_ranges` parts still mean the whole file.
+10. A 1xx, 204 or 304 `status_code` sends headers only (RFC 9110 §6.4.1); the file is
+   stat'ed, never read. A 1xx or 204 carries no Content-Length (§8.6), a 304 only the
+   fields `_conditional.not_modified_headers` keeps (§15.4.5). Starlette sends the file.
+11. Conditional requests (RFC 9110 §13), on by default; `conditional=False` answers as
+   Starlette does. For a 2xx `status_code` over HTTP, If-Match, If-Unmodified-Since,
+   If-None-Match and If-Modified-Since are checked (`fastresp._conditional`, with the
+   method as sent) against the ETag and Last-Modified the response carries, given ones
+   included: 304 (headers as in 10, empty body), or 412 with `content-length: 0`, the
+   other headers but those describing a body, and an empty body; else Range and If-Range
+   apply as before. The file is stat'ed but not opened before the check. The background
+   task runs after a 304 or 412 as after any response sent whole (only Starlette's
+   400/416 refusals, which replace the response, skip it).
 
 Where the work runs: a cached path and cached data are opened and read on the event
 loop, never waiting for storage (Linux `openat2(RESOLVE_CACHED)`, `RWF_NOWAIT`);
 anything else takes as few worker-thread hops as possible, one for a small file.
 """
 
-import hashlib
-import mimetypes
 import os
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from email.utils import formatdate
 from functools import partial
 from secrets import token_hex
 
 import anyio
 import anyio.to_thread
 
-from ._asgi import Receive, Scope, Send, deny_websocket, run_until_disconnect, spec_version
+from . import _conditional
+from ._asgi import Message, Receive, Scope, Send, deny_websocket, run_until_disconnect, spec_version
 from ._errors import MalformedRangeHeader, NotARegularFile, RangeNotSatisfiable
 from ._file_handle import FileHandle, Plan
+from ._file_meta import guess_media_type, request_fields, stat_validators
+from ._file_send import (
+    BodySender,
+    last_body,
+    multipart_headers,
+    range_headers,
+    start_message,
+)
 from ._speedups import files as _files
 from ._speedups import headers as _headers
 from ._speedups import ranges as _ranges
 from .background import Background
-from .headers import RawHeaders, set_raw, setdefault_raw
+from .headers import RawHeaders, setdefault_raw
 from .responses import PlainTextResponse, Response
 
 __all__ = ["FileResponse"]
@@ -63,54 +88,21 @@ __all__ = ["FileResponse"]
 # (~9x); pure kernels 10x, 5.7x, 10x, 22x, 43%. Before: 1.1-1.6x (a hop per chunk).
 
 
-# PERF: `mimetypes.guess_type` costs ~2 us and depends only on the name's extensions
-# for a plain path; bounded so that odd names cannot grow it without limit.
-_MEDIA_TYPES: dict[str, str] = {}
-_MEDIA_TYPES_MAX = 256
+def _first(raw: RawHeaders, name: bytes) -> bytes | None:
+    for key, value in raw:
+        if key == name:
+            return value
+    return None
 
 
-# PERF: Last-Modified and ETag of a file served again, keyed by the ETag's input
-# ("<st_mtime>-<st_size>", which fixes both values): 0.5 us instead of ~6 us for
-# formatdate and md5. Emptied when full, so changed files do not pin it.
-_STAT_HEADERS: dict[str, tuple[bytes, bytes]] = {}
-_STAT_HEADERS_MAX = 1024
-
-
-def _extensions(name: str) -> str | None:
-    """All that `guess_type` reads in `name`, or None when that is not clear-cut.
-
-    For a name with no scheme (":") and no backslash (a separator on Windows only),
-    `guess_type` splits extensions off the last "/"-separated part, where leading dots
-    do not start one: "/a/photo.tar.gz" and "x.tar.gz" are guessed alike.
-    """
-    if ":" in name or "\\" in name:
-        return None
-    base = name[name.rfind("/") + 1 :].lstrip(".")
-    dot = base.find(".")
-    return base[dot:] if dot >= 0 else ""
-
-
-def _guess_media_type(name: str | os.PathLike[str]) -> str:
-    name = os.fspath(name)
-    key = _extensions(name) if isinstance(name, str) else None
-    media_type = None if key is None else _MEDIA_TYPES.get(key)
-    if media_type is None:
-        media_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-        if key is not None and len(_MEDIA_TYPES) < _MEDIA_TYPES_MAX:
-            _MEDIA_TYPES[key] = media_type
-    return media_type
-
-
-def _range_request(headers: Sequence[tuple[bytes, bytes]]) -> tuple[str | None, str | None]:
-    """The first `Range` and `If-Range` values of the request, if any."""
-    range_value = if_range = None
-    for name, value in headers:
-        if name == b"range":
-            if range_value is None:
-                range_value = value.decode("latin-1")
-        elif name == b"if-range" and if_range is None:
-            if_range = value.decode("latin-1")
-    return range_value, if_range
+def _bodiless_headers(status: int, raw: RawHeaders) -> RawHeaders:
+    """The headers of a response without content (1xx, 204, 304, 412)."""
+    if status == 304:  # RFC 9110 §15.4.5: no fields that describe the absent body
+        return _conditional.not_modified_headers(raw)
+    if status == 412:  # NOTE: not the file's fields either: its content is empty
+        return [*_conditional.not_modified_headers(raw), (b"content-length", b"0")]
+    # RFC 9110 §8.6: no Content-Length in a 1xx or 204.
+    return [(name, value) for name, value in raw if name != b"content-length"]
 
 
 def _absolute(path: str) -> str:
@@ -144,10 +136,6 @@ async def _stat(path: str) -> os.stat_result:
     return result
 
 
-def _last_body() -> dict[str, object]:
-    return {"type": "http.response.body", "body": b"", "more_body": False}
-
-
 class FileResponse(Response):
     """A file sent from disk, with `Range` support (single and multipart).
 
@@ -168,11 +156,12 @@ class FileResponse(Response):
         filename: str | None = None,
         stat_result: os.stat_result | None = None,
         content_disposition_type: str = "attachment",
+        conditional: bool = True,
     ) -> None:
         self.path = path
         self.status_code = status_code
         self.filename = filename
-        self.media_type = media_type or _guess_media_type(filename or path)
+        self.media_type = media_type or guess_media_type(filename or path)
         self.background = background
         self.init_headers(headers)
         raw = self.raw_headers
@@ -181,27 +170,17 @@ class FileResponse(Response):
             disposition = _headers.content_disposition(content_disposition_type, filename)
             setdefault_raw(raw, b"content-disposition", disposition.encode("latin-1"))
         self.stat_result = stat_result
+        self.conditional = conditional
         if stat_result is not None:
             self.set_stat_headers(stat_result)
 
     def set_stat_headers(self, stat_result: os.stat_result) -> None:
         """Set Content-Length, Last-Modified and ETag from `stat_result`, unless present."""
-        size = stat_result.st_size
-        mtime = stat_result.st_mtime
-        key = f"{mtime}-{size}"
-        values = _STAT_HEADERS.get(key)
-        if values is None:
-            # COMPAT: Starlette's ETag: md5 of "<st_mtime>-<st_size>"; not a security use.
-            etag = hashlib.md5(key.encode(), usedforsecurity=False).hexdigest()
-            modified = formatdate(mtime, usegmt=True)
-            values = modified.encode("latin-1"), f'"{etag}"'.encode("latin-1")
-            if len(_STAT_HEADERS) >= _STAT_HEADERS_MAX:
-                _STAT_HEADERS.clear()
-            _STAT_HEADERS[key] = values
+        modified, etag = stat_validators(stat_result)
         raw = self.raw_headers
-        setdefault_raw(raw, b"content-length", b"%d" % size)
-        setdefault_raw(raw, b"last-modified", values[0])
-        setdefault_raw(raw, b"etag", values[1])
+        setdefault_raw(raw, b"content-length", b"%d" % stat_result.st_size)
+        setdefault_raw(raw, b"last-modified", modified)
+        setdefault_raw(raw, b"etag", etag)
 
     def generate_multipart(
         self,
@@ -221,33 +200,56 @@ class FileResponse(Response):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope_type = scope["type"]
         is_http = scope_type == "http"
-        method = scope["method"].upper() if is_http else ""
-        head = method == "HEAD"
+        method = scope["method"] if is_http else ""
+        head = method.upper() == "HEAD"
+        status = self.status_code
         pathsend = is_http and "http.response.pathsend" in scope.get("extensions", {})
         respond = deny_websocket(send) if scope_type == "websocket" else send
-        range_value = if_range = None
         # COMPAT: ranges only for 200 responses to GET or HEAD (Starlette #3568, #3679).
-        if self.status_code == 200 and (not is_http or method in ("GET", "HEAD")):
-            range_value, if_range = _range_request(scope["headers"])
+        ranged = status == 200 and (not is_http or method.upper() in ("GET", "HEAD"))
+        # NOTE: preconditions only for a 2xx response (RFC 9110 §13.2.1), over HTTP.
+        conditional = is_http and self.conditional and 200 <= status < 300
+        range_value = if_range = None
+        if ranged or conditional:
+            range_value, if_range, conditions = request_fields(scope["headers"])
+            conditional = conditional and conditions
+            if not ranged:
+                range_value = if_range = None
+        # RFC 9110 §6.4.1: no content in a 1xx, 204 or 304 response; Starlette sends it.
+        bodiless = status < 200 or status == 204 or status == 304
 
         path = os.fspath(self.path)
-        handle = FileHandle()
+        # PERF: no handle for a response that never opens the file (HEAD, 304...):
+        # FileHandle() + aclose() cost 3-7 us here, of a 30-60 us HEAD (timed alone).
+        handle: FileHandle | None = None
         try:
             stat_result = self.stat_result
-            opened = False
             if stat_result is None:
                 with _FileErrors(self.path):
-                    if head or (pathsend and range_value is None):
+                    if head or bodiless or conditional or (pathsend and range_value is None):
                         stat_result = await _stat(path)
                     else:  # PERF: stat, open and fstat at once: on the loop, or in one hop
                         plan = self._guess_plan(range_value, if_range)
+                        handle = FileHandle()
                         stat_result = await handle.open(path, plan)
-                        opened = True
                 self.set_stat_headers(stat_result)
             size = stat_result.st_size
 
+            if conditional:
+                raw = self.raw_headers
+                etag = _first(raw, b"etag")
+                modified = _first(raw, b"last-modified")
+                status = _conditional.evaluate(method, scope["headers"], etag, modified)
+                bodiless = bodiless or status != 200
+                if status == 200:
+                    status = self.status_code
+
             ranges: list[tuple[int, int]] = []
-            if range_value is not None and (if_range is None or self._should_use_range(if_range)):
+            if (
+                range_value is not None
+                and not bodiless
+                and (if_range is None or self._should_use_range(if_range))
+            ):
                 try:
                     ranges = _ranges.parse_range(range_value, size, self.max_ranges)
                 except MalformedRangeHeader as exc:
@@ -261,29 +263,36 @@ class FileResponse(Response):
                     await refusal(scope, receive, send)
                     return
 
-            if pathsend and not head and not ranges:
-                await respond(self._start(self.status_code, self.raw_headers))
+            if bodiless:  # NOTE: headers only, and the file is not read
+                await respond(start_message(status, _bodiless_headers(status, self.raw_headers)))
+                await respond(last_body())
+            elif pathsend and not head and not ranges:
+                await respond(start_message(status, self.raw_headers))
                 await respond({"type": "http.response.pathsend", "path": _absolute(path)})
+            elif head:
+                await respond(self._start(ranges, size)[0])
+                await respond(last_body())
             else:
                 chunk_size = self.chunk_size
                 spans = ranges or [(0, size)]
-                if not head:
-                    if not opened:  # the caller's stat_result: open now
-                        with _FileErrors(self.path):
-                            now = await handle.open(path, lambda _: (spans, chunk_size))
-                        if now.st_size < spans[-1][1]:
-                            raise self._shorter()
-                    handle.expect(spans, chunk_size)
-                job = self._sender(respond, handle, ranges, size, head)
+                if handle is None:  # the caller's stat_result, or a conditional request
+                    handle = FileHandle()
+                    with _FileErrors(self.path):
+                        now = await handle.open(path, lambda _: (spans, chunk_size))
+                    if now.st_size < spans[-1][1]:
+                        raise self._shorter()
+                handle.expect(spans, chunk_size)
+                job = self._sender(respond, handle, ranges, size)
                 # PERF: no disconnect watch (~30 us: a task and a cancel scope) for a
                 # small body, two chunks' worth at most: it is read in one step and sent
                 # without a suspension, so there is nothing a watch could stop.
-                if is_http and not (head or handle.small) and spec_version(scope) < (2, 4):
+                if is_http and not handle.small and spec_version(scope) < (2, 4):
                     await run_until_disconnect(receive, job)
                 else:
                     await job()
         finally:
-            await handle.aclose()
+            if handle is not None:
+                await handle.aclose()
 
         if self.background is not None:
             await self.background()
@@ -318,103 +327,30 @@ class FileResponse(Response):
     def _shorter(self) -> RuntimeError:
         return RuntimeError(f"File at path {self.path} is shorter than expected.")
 
-    @staticmethod
-    def _start(status: int, headers: RawHeaders) -> dict[str, object]:
-        return {"type": "http.response.start", "status": status, "headers": headers}
-
-    def _sender(
-        self, send: Send, handle: FileHandle, ranges: list[tuple[int, int]], size: int, head: bool
-    ) -> Callable[[], Awaitable[None]]:
+    def _start(
+        self, ranges: list[tuple[int, int]], size: int
+    ) -> tuple[Message, str, Callable[[int, int], bytes] | None]:
+        """The start message; for multipart, its boundary and part header builder too."""
         if not ranges:
-            return partial(self._send_whole, send, handle, size, head)
+            return start_message(self.status_code, self.raw_headers), "", None
         if len(ranges) == 1:
             start, end = ranges[0]
-            return partial(self._send_range, send, handle, start, end, size, head)
-        return partial(self._send_ranges, send, handle, ranges, size, head)
-
-    async def _send_whole(self, send: Send, handle: FileHandle, size: int, head: bool) -> None:
-        await send(self._start(self.status_code, self.raw_headers))
-        if head:
-            await send(_last_body())
-            return
-        chunk_size = self.chunk_size
-        offset = 0
-        more_body = True
-        while more_body:
-            count = min(chunk_size, size - offset)
-            chunk = await handle.read(count, offset) if count else b""
-            if len(chunk) < count:
-                raise self._shorter()
-            offset += count
-            # COMPAT: Starlette reads until a short chunk, so a size that is a multiple
-            # of chunk_size ends with an empty `more_body=False` message.
-            more_body = count == chunk_size
-            await send({"type": "http.response.body", "body": chunk, "more_body": more_body})
-
-    async def _send_range(
-        self, send: Send, handle: FileHandle, start: int, end: int, size: int, head: bool
-    ) -> None:
-        # COMPAT: a copy: the response's own headers are left alone (Starlette #3144).
-        raw = list(self.raw_headers)
-        set_raw(raw, b"content-range", _ranges.content_range(start, end, size).encode("latin-1"))
-        set_raw(raw, b"content-length", b"%d" % (end - start))
-        await send(self._start(206, raw))
-        if head:
-            await send(_last_body())
-            return
-        await self._send_span(send, handle, start, end, True)
-
-    async def _send_ranges(
-        self,
-        send: Send,
-        handle: FileHandle,
-        ranges: list[tuple[int, int]],
-        size: int,
-        head: bool,
-    ) -> None:
+            return start_message(206, range_headers(self.raw_headers, start, end, size)), "", None
         # NOTE: 13 random bytes, about the entropy browsers put in their boundaries.
         boundary = token_hex(13)
         length, part_header = self.generate_multipart(
             ranges, boundary, size, self.headers["content-type"]
         )
-        raw = list(self.raw_headers)
-        set_raw(raw, b"content-type", b"multipart/byteranges; boundary=%s" % boundary.encode())
-        set_raw(raw, b"content-length", b"%d" % length)
-        await send(self._start(206, raw))
-        if head:
-            await send(_last_body())
-            return
-        chunk_size = self.chunk_size
-        for start, end in ranges:
-            await send(
-                {"type": "http.response.body", "body": part_header(start, end), "more_body": True}
-            )
-            if end - start <= chunk_size:  # PERF: one chunk, the usual part: no coroutine
-                chunk = await handle.read(end - start, start)
-                if len(chunk) < end - start:
-                    raise self._shorter()
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
-            else:
-                await self._send_span(send, handle, start, end, False)
-            await send({"type": "http.response.body", "body": b"\r\n", "more_body": True})
-        await send(
-            {
-                "type": "http.response.body",
-                "body": f"--{boundary}--".encode("latin-1"),
-                "more_body": False,
-            }
-        )
+        raw = multipart_headers(self.raw_headers, boundary, length)
+        return start_message(206, raw), boundary, part_header
 
-    async def _send_span(
-        self, send: Send, handle: FileHandle, start: int, end: int, last: bool
-    ) -> None:
-        """Send bytes `[start, end)` in chunks; the final one ends the body if `last`."""
-        chunk_size = self.chunk_size
-        while start < end:
-            count = min(chunk_size, end - start)
-            chunk = await handle.read(count, start)
-            if len(chunk) < count:
-                raise self._shorter()
-            start += count
-            more_body = start < end or not last
-            await send({"type": "http.response.body", "body": chunk, "more_body": more_body})
+    def _sender(
+        self, send: Send, handle: FileHandle, ranges: list[tuple[int, int]], size: int
+    ) -> Callable[[], Awaitable[None]]:
+        start, boundary, part_header = self._start(ranges, size)
+        sender = BodySender(send, handle, self.chunk_size, self._shorter)
+        if not ranges:
+            return partial(sender.whole, start, size)
+        if part_header is None:
+            return partial(sender.one_range, start, *ranges[0])
+        return partial(sender.ranges, start, ranges, boundary, part_header)

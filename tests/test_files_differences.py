@@ -12,7 +12,7 @@ import pytest
 import starlette.responses
 
 import fastresp
-import fastresp.files
+import fastresp._file_meta
 from fastresp._asgi import Message
 
 from file_support import LINUX, body, fds_to, record, start, stat_headers, wait_until_closed
@@ -206,7 +206,7 @@ async def test_difference_4_grown_file_sends_the_announced_bytes(
 async def test_difference_5_media_type_cache_ignores_later_add_type(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(fastresp.files, "_MEDIA_TYPES", {})
+    monkeypatch.setattr(fastresp._file_meta, "_MEDIA_TYPES", {})
     first = tmp_path / "a.fastresp-test"
     assert fastresp.FileResponse(first).media_type == "application/octet-stream"
     monkeypatch.setitem(mimetypes.types_map, ".fastresp-test", "application/x-later")
@@ -268,18 +268,18 @@ NAMES = [
 def test_media_type_cache_agrees_with_mimetypes(monkeypatch: pytest.MonkeyPatch) -> None:
     # Every name, in both orders, after every other name warmed the cache.
     for names in (NAMES, NAMES[::-1]):
-        monkeypatch.setattr(fastresp.files, "_MEDIA_TYPES", {})
+        monkeypatch.setattr(fastresp._file_meta, "_MEDIA_TYPES", {})
         for name in names + names:
             expected = mimetypes.guess_type(name)[0] or "application/octet-stream"
-            assert fastresp.files._guess_media_type(name) == expected, name
+            assert fastresp._file_meta.guess_media_type(name) == expected, name
 
 
 def test_media_type_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(fastresp.files, "_MEDIA_TYPES", {})
+    monkeypatch.setattr(fastresp._file_meta, "_MEDIA_TYPES", {})
     for i in range(1000):
-        fastresp.files._guess_media_type(f"f.ext{i}")
-    assert len(fastresp.files._MEDIA_TYPES) == fastresp.files._MEDIA_TYPES_MAX
-    assert fastresp.files._guess_media_type("f.ext999") == "application/octet-stream"
+        fastresp._file_meta.guess_media_type(f"f.ext{i}")
+    assert len(fastresp._file_meta._MEDIA_TYPES) == fastresp._file_meta._MEDIA_TYPES_MAX
+    assert fastresp._file_meta.guess_media_type("f.ext999") == "application/octet-stream"
 
 
 # --- 6. the body is read ahead of sending ------------------------------------------------
@@ -330,9 +330,10 @@ async def test_difference_7_two_chunks_are_sent_without_a_watch(
     assert not theirs.complete
 
     class Smaller(fastresp.FileResponse):
-        chunk_size = 30_000
+        chunk_size = 10_000
 
-    # More than two chunks' worth: watched, as in Starlette.
+    # More than two chunks' worth: watched, as in Starlette. NOTE: the watch starts at
+    # the body's first suspension (fastresp._asgi.Helpers), so it stops a few chunks in.
     ex = await call(Smaller(big), disconnect_after=2, headers=headers(more))
     assert not ex.complete
 

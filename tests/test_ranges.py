@@ -10,7 +10,9 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+import starlette.responses
 
+import fastresp
 from fastresp._asgi import Message
 
 from file_support import CHUNK, RawHeaders, body, span, start, stat_headers, unboundaried
@@ -271,8 +273,6 @@ async def test_empty_file_is_unsatisfiable(flavour: SimpleNamespace, tmp_path: P
     [
         ("bytes", b"Malformed range header."),
         ("0-1", b"Malformed range header."),
-        ("items=0-1", b"Only support bytes range"),
-        ("=0-1", b"Only support bytes range"),
         ("bytes=", b"Range header: range must be requested"),
         ("bytes=-", b"Range header: range must be requested"),
         ("bytes=abc", b"Range header: range must be requested"),
@@ -291,6 +291,55 @@ async def test_malformed(flavour: SimpleNamespace, path: Path, value: str, text:
     ex = await get(response, value)
     assert ex.messages == refusal(400, text)
     assert log == []  # COMPAT: no background task after a 400, as in Starlette
+
+
+# --- differences 8 and 9: headers RFC 9110 §14.2 lets a server ignore ---------------------
+
+
+@pytest.mark.parametrize("value", ["items=0-1", "=0-1", " Items = 5-3", "x" * 100_000 + "=0-1"])
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+async def test_difference_8_another_unit_sends_the_whole_file(
+    path: Path, value: str, method: str
+) -> None:
+    ours = await get(fastresp.FileResponse(path), value, method=method)
+    plain = await call(fastresp.FileResponse(path), method=method)
+    assert ours.messages == plain.messages
+    assert ours.status == 200 and ours.header(b"content-length") == str(SIZE).encode()
+    theirs = await get(starlette.responses.FileResponse(path), value, method=method)
+    assert theirs.messages == refusal(400, b"Only support bytes range")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "bytes=0-,0-",  # the file twice
+        "bytes=0-99999,100000-,0-0",  # one byte too many
+        "bytes=-150000,0-99999",  # a clamped suffix and an overlap
+        "bytes=" + ",".join(["1-1"] * 99) + ",0-",  # repeats
+    ],
+)
+async def test_difference_9_more_bytes_than_the_file_sends_the_whole_file(
+    path: Path, value: str
+) -> None:
+    ours = await get(fastresp.FileResponse(path), value)
+    assert ours.messages == (await call(fastresp.FileResponse(path))).messages
+    theirs = await get(starlette.responses.FileResponse(path), value)
+    assert theirs.status == 206
+
+
+async def test_difference_9_exactly_the_file_is_still_a_range(path: Path) -> None:
+    ex = await get(fastresp.FileResponse(path), "bytes=0-99999,100000-")
+    assert ex.status == 206 and ex.body == path.read_bytes()  # coalesced into one range
+
+
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+@pytest.mark.parametrize("value", ["bytes=0-0,200000-", "bytes=-0", "bytes=" + "9" * 40 + "-"])
+async def test_416_names_the_size(
+    flavour: SimpleNamespace, path: Path, value: str, method: str
+) -> None:
+    ex = await get(flavour.FileResponse(path), value, method=method)
+    assert ex.status == 416
+    assert ex.header(b"content-range") == f"bytes */{SIZE}".encode()
 
 
 async def test_refusal_on_a_websocket(flavour: SimpleNamespace, path: Path) -> None:

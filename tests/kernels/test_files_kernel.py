@@ -102,18 +102,51 @@ def test_not_a_regular_file_is_an_oserror() -> None:
 
 
 @posix
-def test_fifo_swapped_in_after_the_stat_is_refused(
-    path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("swapped", ["fifo", "/dev/zero", "/dev/null", "directory"])
+def test_non_regular_file_swapped_in_after_the_stat_is_refused(
+    files_impl: ModuleType,
+    path: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    swapped: str,
 ) -> None:
     # The fstat of the opened fd is what counts; O_NONBLOCK keeps the open from hanging.
-    fifo = tmp_path / "fifo"
-    os.mkfifo(fifo)
+    target = tmp_path / "swapped"
+    if swapped == "fifo":
+        os.mkfifo(target)
+    elif swapped == "directory":
+        target.mkdir()
+    elif os.path.exists(swapped):
+        target.symlink_to(swapped)
+    else:
+        pytest.skip(f"no {swapped}")
     regular = os.stat(path)
-    monkeypatch.setattr(fastresp._files_py, "stat_file", lambda name: regular)
+    # NOTE: both twins look `stat_file` up in their module at call time.
+    monkeypatch.setattr(files_impl, "stat_file", lambda name: regular)
     before = open_fd_count()
-    with pytest.raises(NotARegularFile):
-        fastresp._files_py.open_file(str(fifo))
+    with pytest.raises(NotARegularFile, match="not a regular file"):
+        files_impl.open_file(str(target))
     assert open_fd_count() == before
+
+
+@posix
+def test_open_file_is_nonblocking_until_checked(
+    files_impl: ModuleType, path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    flags: list[int] = []
+    real_open = os.open
+
+    def spy(name: Any, flag: int, *args: Any, **kwargs: Any) -> int:
+        flags.append(flag)
+        return real_open(name, flag, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", spy)
+    fd, _ = files_impl.open_file(str(path))
+    try:
+        assert flags == [flags[0]] and flags[0] & os.O_NONBLOCK and flags[0] & os.O_CLOEXEC
+        assert os.get_blocking(fd)  # cleared once it is known to be a regular file
+    finally:
+        os.close(fd)
 
 
 def test_stat_file(files_impl: ModuleType, path: Path) -> None:
