@@ -15,19 +15,21 @@ Shutdown is requested while `AppStatus.should_exit` reads true, which is:
   server (its handler restored) no longer counts.
 
 One watcher per event loop polls that flag. It needs no detached task, which trio
-does not allow: it runs in the task group of one of the live responses, and when
-that response ends it moves to another one's; with none left it stops, and the next
-response starts it again. So every task ends with the response that hosts it.
+does not allow: it runs among the helper tasks of one of the live responses (its
+host), and when the host ends it moves to another live response; with none left it
+stops, and the next response starts it again. So every task ends with the response
+that hosts it. The host's exit does the move, not the watcher's `finally:`, because
+a helper may never start (`fastresp._asgi.Helpers`).
 """
 
 import signal
-from typing import Any
+from collections.abc import Callable, Coroutine
+from typing import Any, Protocol
 
 import anyio
-from anyio.abc import TaskGroup
 from anyio.lowlevel import RunVar
 
-__all__ = ["AppStatus", "ShutdownWatch"]
+__all__ = ["AppStatus", "Group", "ShutdownWatch"]
 
 # NOTE: sse-starlette polls every 0.5 s too; tests shorten it.
 _POLL_INTERVAL = 0.5
@@ -81,39 +83,47 @@ class AppStatus(metaclass=_AppStatusType):
         AppStatus.enable_automatic_graceful_drain = True
 
 
-class _Registry:
-    """The streams of one event loop, and whether a watcher runs for them."""
+class Group(Protocol):
+    """What a watch needs of a response's helpers: a task group, or `_asgi.Helpers`."""
 
-    __slots__ = ("streams", "watching")
+    @property
+    def cancel_scope(self) -> anyio.CancelScope: ...
+
+    def start_soon(self, func: Callable[..., Coroutine[Any, Any, Any]], *args: Any) -> None: ...
+
+
+class _Registry:
+    """The streams of one event loop, and which one hosts the watcher (None: no watcher)."""
+
+    __slots__ = ("host", "streams")
 
     def __init__(self) -> None:
         self.streams: dict[ShutdownWatch, None] = {}  # an ordered set
-        self.watching = False
+        self.host: ShutdownWatch | None = None
 
     def start_watcher(self) -> None:
+        """Start the watcher in the first live stream, if any."""
+        self.host = None
         for stream in self.streams:
             if not stream.group.cancel_scope.cancel_called:
-                self.watching = True
-                stream.group.start_soon(_watch, self)
+                self.host = stream
+                stream.group.start_soon(_watch, self, stream)
                 return
 
 
 _REGISTRY: RunVar[_Registry] = RunVar("fastresp.sse.shutdown")
 
 
-async def _watch(registry: _Registry) -> None:
-    requested = False
-    try:
-        while not (requested := AppStatus.should_exit):
-            await anyio.sleep(_POLL_INTERVAL)
-        streams = list(registry.streams)
-        registry.streams.clear()
-        for stream in streams:
-            stream.shut_down()
-    finally:
-        registry.watching = False
-        if not requested:  # our host ended: move to another live stream, if any
-            registry.start_watcher()
+async def _watch(registry: _Registry, host: "ShutdownWatch") -> None:
+    while not AppStatus.should_exit:
+        await anyio.sleep(_POLL_INTERVAL)
+    if registry.host is not host:  # the host ended while this task was ending too
+        return
+    registry.host = None
+    streams = list(registry.streams)
+    registry.streams.clear()
+    for stream in streams:
+        stream.shut_down()
 
 
 class ShutdownWatch:
@@ -121,7 +131,7 @@ class ShutdownWatch:
 
     __slots__ = ("_event", "_grace", "_registry", "group")
 
-    def __init__(self, group: TaskGroup, event: anyio.Event | None, grace: float) -> None:
+    def __init__(self, group: Group, event: anyio.Event | None, grace: float) -> None:
         self.group = group
         self._event = event
         self._grace = grace
@@ -137,12 +147,15 @@ class ShutdownWatch:
             _REGISTRY.set(registry)
         self._registry = registry
         registry.streams[self] = None
-        if not registry.watching:
+        if registry.host is None:
             registry.start_watcher()
 
     def __exit__(self, *exc_info: Any) -> None:
-        if self._registry is not None:
-            self._registry.streams.pop(self, None)
+        registry = self._registry
+        if registry is not None:
+            registry.streams.pop(self, None)
+            if registry.host is self:  # move the watcher to another live stream, if any
+                registry.start_watcher()
 
     def shut_down(self) -> None:
         """Set the shutdown event, then cancel the group now or after the grace period."""

@@ -23,9 +23,9 @@ cdef extern from "Python.h":
     Py_ssize_t PyUnicode_GET_LENGTH(object)
     object PyUnicode_AsUTF8String(object)
     Py_ssize_t PyBytes_GET_SIZE(object)
-    object PyObject_Format(object, object)
     int PyObject_IsInstance(object, object) except -1
     object PyObject_Str(object)
+    Py_ssize_t PyUnicode_FindChar(object, Py_UCS4, Py_ssize_t, Py_ssize_t, int) except -2
 
 __all__ = ["encode_event", "encode_item"]
 
@@ -178,6 +178,19 @@ cdef inline object _text(object value):
     return PyObject_Str(value)
 
 
+cdef object _retry(object retry):
+    # The pure twin's `_retry`: the digits of a non-negative int that is not a bool.
+    if not PyLong_Check(retry) and not PyObject_IsInstance(retry, int):
+        raise TypeError("retry argument must be int")
+    if PyObject_IsInstance(retry, bool):
+        raise TypeError("retry must be an int, not bool")
+    # SECURITY: the value's own digits; a subclass's __format__ could add a line break.
+    digits = int.__repr__(retry)
+    if PyUnicode_FindChar(digits, 45, 0, 1, 1) == 0:  # "-"
+        raise ValueError("retry must be >= 0")
+    return digits
+
+
 cdef str _exact(object value):
     return value if PyUnicode_CheckExact(value) else str.__str__(value)
 
@@ -225,14 +238,16 @@ cdef bytes _encode(data, event, id, retry, comment, sep):
         comment = _text(comment)
     if id is not None:
         id = _as_str("id", id)
+        # SECURITY: WHATWG HTML §9.2.6: a client ignores an id field with NUL.
+        # NOTE: the characters themselves, whatever a subclass's `in` says.
+        if PyUnicode_FindChar(id, 0, 0, PY_SSIZE_T_MAX, 1) != -1:
+            raise ValueError("id must not contain NUL")
     if event is not None:
         event = _as_str("event", event)
     if data is not None:
         data = _text(data)
     if retry is not None:
-        if not PyLong_Check(retry) and not PyObject_IsInstance(retry, int):
-            raise TypeError("retry argument must be int")
-        retry_text = PyObject_Format(retry, "")  # COMPAT: as the f-string formats it
+        retry_text = _retry(retry)
 
     # The UTF-8 bytes of each value (an ASCII str's own, else kept by its `o_` owner)
     # and the total size. Any surrogate: the pure twin's text and UnicodeEncodeError.
@@ -284,7 +299,6 @@ cdef bytes _encode(data, event, id, retry, comment, sep):
     if data is not None:
         out = _write(&s_data, out, True, s_sep.data, sep_size, "data: ", 6)
     if retry_text is not None:
-        # NOTE: as the f-string writes it: whatever `format()` gave, breaks included.
         memcpy(out, "retry: ", 7)
         memcpy(out + 7, s_retry.data, s_retry.length)
         out += 7 + s_retry.length

@@ -6,9 +6,16 @@ CR and lone LF all end a line, so a value containing any of them is split into
 several lines of the same field (comment, data) or has them removed (id, event).
 
 Values are read as sse-starlette reads them: `str()` of the data and the comment,
-an id and an event name that must be str, a retry that must be an int (written with
-`format()`, as an f-string does). A str subclass counts by its characters only: its
-overrides of `in`, `replace` or `+` cannot change the bytes.
+an id and an event name that must be str, a retry that must be an int. A str
+subclass counts by its characters only: its overrides of `in`, `replace` or `+`
+cannot change the bytes.
+
+Stricter than sse-starlette (see `fastresp.sse`, differences 8-9), so that no value
+can add a field or be ignored by the client:
+- an id containing NUL raises ValueError (a client ignores such an id field, §9.2.6);
+- a retry that is a bool raises TypeError, a negative one ValueError (the client
+  reads only ASCII digits), and a retry is written as `int.__repr__` writes its
+  value: an int subclass's `__format__` or `__repr__` cannot add characters.
 """
 
 from typing import Protocol
@@ -51,11 +58,25 @@ def _str(name: str, value: object) -> str:
 
 def _single_line(name: str, value: object) -> str:
     # SECURITY: an id or event name cannot smuggle a line break into the stream.
+    # COMPAT: the breaks are removed, as sse-starlette removes them.
     if type(value) is not str:
         value = _str(name, value)
     if "\r" in value or "\n" in value:
         value = value.replace("\r", "").replace("\n", "")
     return value
+
+
+def _retry(retry: object) -> str:
+    # The digits of a retry: a non-negative int, not a bool.
+    if not isinstance(retry, int):
+        raise TypeError("retry argument must be int")  # COMPAT: sse-starlette's message
+    if isinstance(retry, bool):
+        raise TypeError("retry must be an int, not bool")
+    # SECURITY: the value's own digits; a subclass's __format__ could add a line break.
+    digits = int.__repr__(retry)
+    if digits[0] == "-":  # NOTE: not `retry < 0`, which a subclass may override
+        raise ValueError("retry must be >= 0")
+    return digits
 
 
 def encode_event(
@@ -69,7 +90,8 @@ def encode_event(
     """One event's UTF-8 bytes: comment, id, event, data, retry lines, then a blank line.
 
     `data` and `comment` are written as `str()` gives them (None: no such line). A `sep`,
-    `id` or `event` that is not a str, or a `retry` that is not an int, raises TypeError.
+    `id` or `event` that is not a str, or a `retry` that is not an int or is a bool,
+    raises TypeError; an `id` with NUL or a negative `retry` raises ValueError.
     """
     if type(sep) is not str:
         sep = _str("sep", sep)
@@ -84,15 +106,17 @@ def encode_event(
     # COMPAT: the field order and the order of the checks of sse-starlette's encode().
     text = "" if comment is None else _lines(": ", _text(comment), sep)
     if id is not None:
-        text += "id: " + _single_line("id", id) + sep
+        id = _single_line("id", id)
+        if "\0" in id:
+            # SECURITY: WHATWG HTML §9.2.6: a client ignores an id field with NUL.
+            raise ValueError("id must not contain NUL")
+        text += "id: " + id + sep
     if event is not None:
         text += "event: " + _single_line("event", event) + sep
     if data is not None:
         text += _lines("data: ", data if type(data) is str else _text(data), sep)
     if retry is not None:
-        if not isinstance(retry, int):
-            raise TypeError("retry argument must be int")
-        text += f"retry: {retry}{sep}"
+        text += "retry: " + _retry(retry) + sep
     return (text + sep).encode("utf-8")
 
 

@@ -3,22 +3,23 @@
 `EventSourceResponse` streams the items of an (async) iterable as events. How a
 response runs:
 - `http.response.start` goes out first; then the calling task sends the events
-  while helper tasks run beside it: a ping task (none when `ping=0`), a disconnect
-  listener on `receive()` (every ASGI spec version, as sse-starlette),
-  `data_sender_callable`, and maybe the shutdown watcher (`fastresp._shutdown`).
-  They live in one task group, except on asyncio when neither
-  `data_sender_callable` nor `client_close_handler_callable` is given: then only
-  fastresp's own helpers run, as plain tasks around one cancel scope
-  (`_LoopHelpers`), for a fraction of a task group's cost. The stream ending, the
-  client leaving, the pings stopping or shutdown end the helpers, so no task
-  outlives the response; a lone error surfaces unwrapped.
+  while helper tasks run beside it (`fastresp._asgi.Helpers`): a ping task (none
+  when `ping=0`), a disconnect listener on `receive()` (every ASGI spec version, as
+  sse-starlette), `data_sender_callable`, and maybe the shutdown watcher
+  (`fastresp._shutdown`). On asyncio they are plain tasks around one cancel scope,
+  unless `data_sender_callable` or `client_close_handler_callable` is given: user
+  code gets an anyio task group, as in sse-starlette. The stream ending, the client
+  leaving, the pings stopping or shutdown end the helpers, and they are waited for,
+  so no task outlives the response; a lone error surfaces unwrapped.
 - Items are encoded by the `sse` kernel in one call each (dict, str, bytes and
   event dispatch included). A send gets a cancel scope only when `send_timeout`
   asks for one, and the per-chunk debug record only when enabled.
-- When encoding or sending fails, the iterator (suspended at its `yield`) is closed
-  in a shielded scope bounded by `cleanup_timeout` before the error goes on.
-- HEAD gets the headers and an empty body; the iterator is never started.
-- On shutdown, `shutdown_event` is set and the group's deadline moves to now +
+- When encoding or sending fails, or the response is cancelled (disconnect, send
+  timeout of an event or a ping, shutdown), the iterator is closed in a shielded
+  scope bounded by `cleanup_timeout` before the error goes on.
+- HEAD, and a status that has no content (1xx, 204, 304), get the headers and an
+  empty body: the iterator is closed without being started.
+- On shutdown, `shutdown_event` is set and the helpers' deadline moves to now +
   `shutdown_grace_period` (no polling of `active` in 0.1 s steps).
 
 Deliberate differences from `sse_starlette` (each has its own test):
@@ -39,33 +40,35 @@ Deliberate differences from `sse_starlette` (each has its own test):
    with Starlette's `StreamingResponse` on ASGI 2.4).
 6. Log records come from the `fastresp.sse` logger, and per-chunk debug records are
    written only while that logger is enabled for DEBUG when the response starts.
+7. A status without content (1xx, 204, 304; RFC 9110 §15.2, §15.3.5, §15.4.5) sends
+   the headers and an empty body, and closes the iterator without starting it, as
+   for HEAD; sse-starlette streams the events anyway.
+8. An event `id` containing NUL raises ValueError when the event is encoded (a
+   client ignores such an id field: WHATWG HTML §9.2.6); sse-starlette sends it.
+9. `retry` must be a non-negative int: a bool raises TypeError (sse-starlette writes
+   `retry: True`), a negative int ValueError (it writes `retry: -1`, which clients
+   ignore), and the value is written as its decimal digits, so an int subclass's
+   `__format__` cannot add a line break (sse-starlette writes `f"{retry}"`).
+   Unchanged, and tested: line breaks (CR, LF, CR LF) in an `id` or `event` are
+   removed, and each line of a `comment` or of the data is its own comment or data
+   line, as sse-starlette writes them: no value can start a field of its own.
 """
 
-import asyncio
 import json
 import logging
-from collections.abc import (
-    AsyncIterable,
-    AsyncIterator,
-    Awaitable,
-    Callable,
-    Coroutine,
-    Iterable,
-    Mapping,
-)
+from collections.abc import AsyncIterable, Awaitable, Callable, Coroutine, Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
 import anyio
-import anyio.to_thread
-from anyio.abc import TaskGroup
 
-from ._asgi import Message, Receive, Scope, Send, deny_websocket
+from ._asgi import Helpers, Message, Receive, Scope, Send, deny_websocket
 from ._shutdown import AppStatus, ShutdownWatch
 from ._speedups import sse as _sse
 from .background import Background
 from .headers import MutableHeaders
 from .responses import Response
+from .streaming import _ThreadedIterator
 
 __all__ = [
     "AppStatus",
@@ -144,14 +147,6 @@ def ensure_bytes(data: Any, sep: str) -> bytes:
     return _encode_item(data, sep, ServerSentEvent)
 
 
-async def _iterate_in_thread(iterable: Iterable[Any]) -> AsyncIterator[Any]:
-    # Each `next()` runs in a worker thread, as Starlette's `iterate_in_threadpool`.
-    iterator = iter(iterable)
-    done = object()
-    while (item := await anyio.to_thread.run_sync(next, iterator, done)) is not done:
-        yield item
-
-
 def _stream_headers(headers: Mapping[str, str] | None) -> Mapping[str, str]:
     # COMPAT: user headers first, then the SSE ones, in sse-starlette's order and with
     # its precedence (Cache-Control only if absent, the others replaced).
@@ -163,14 +158,6 @@ def _stream_headers(headers: Mapping[str, str] | None) -> Mapping[str, str]:
     merged["connection"] = "keep-alive"
     merged["x-accel-buffering"] = "no"
     return merged
-
-
-def _collapse(group: BaseExceptionGroup[BaseException]) -> BaseException:
-    # COMPAT: like sse-starlette and Starlette, a lone error surfaces as itself.
-    error: BaseException = group
-    while isinstance(error, BaseExceptionGroup) and len(error.exceptions) == 1:
-        error = error.exceptions[0]
-    return error
 
 
 class EventSourceResponse(Response):
@@ -208,7 +195,8 @@ class EventSourceResponse(Response):
         if isinstance(content, AsyncIterable):
             self.body_iterator: AsyncIterable[Any] = content
         else:
-            self.body_iterator = _iterate_in_thread(content)
+            # Each `next()` in a worker thread, as Starlette's `iterate_in_threadpool`.
+            self.body_iterator = _ThreadedIterator(content)
         self.status_code = status_code
         if media_type is not None:
             self.media_type = media_type
@@ -253,76 +241,45 @@ class EventSourceResponse(Response):
             "status": self.status_code,
             "headers": self.raw_headers,
         }
-        if scope["type"] == "http" and scope["method"].upper() == "HEAD":
+        status = self.status_code
+        if (
+            (scope["type"] == "http" and scope["method"].upper() == "HEAD")
+            or status < 200
+            or status == 204
+            or status == 304
+        ):
             # COMPAT: headers and an empty body; the iterator is never started, since
             # an endless stream would never complete (sse-starlette #218).
-            await self._send_with_timeout(send, start)
-            await self._send_with_timeout(
-                send, {"type": "http.response.body", "body": b"", "more_body": False}
-            )
+            # RFC 9110 §9.3.2, §15.3.5, §15.4.5: no content (difference 7).
+            try:
+                await self._send_with_timeout(send, start)
+                await self._send_with_timeout(
+                    send, {"type": "http.response.body", "body": b"", "more_body": False}
+                )
+            finally:
+                await self._close_iterator()
         else:
             await send(start)
-            try:
-                await self._run(receive, send)
-            except BaseExceptionGroup as errors:
-                error = _collapse(errors)
-                if error is errors:
-                    raise
-                raise error from error.__cause__ or (
-                    None if error.__suppress_context__ else error.__context__
-                )
+            await self._run(receive, send)
         if self.background is not None:
             await self.background()
 
     async def _run(self, receive: Receive, send: Send) -> None:
-        if self.data_sender_callable is None and self.client_close_handler_callable is None:
-            try:
-                loop = asyncio.get_running_loop()
-            except RuntimeError:  # no asyncio loop running: trio
-                pass
-            else:
-                await self._run_on_loop(loop, receive, send)
-                return
-        async with anyio.create_task_group() as group:
-            done = group.cancel_scope
-            with ShutdownWatch(group, self._shutdown_event, self._shutdown_grace_period):
+        # User callbacks may shield, and must start: they get a task group (see Helpers).
+        user_code = not (
+            self.data_sender_callable is None and self.client_close_handler_callable is None
+        )
+        # PERF: without user callbacks, a 1-event response takes 81 us instead of
+        # 214 us with the task group (uvloop, 300 responses in a row, best of 10).
+        async with Helpers(task_group=user_code) as helpers:
+            done = helpers.cancel_scope
+            with ShutdownWatch(helpers, self._shutdown_event, self._shutdown_grace_period):
                 if self._ping_interval > 0:  # NOTE: 0 starts no ping task: no busy loop
-                    group.start_soon(self._ping, send, done)
+                    helpers.start_soon(self._ping, send, done)
                 if self.data_sender_callable is not None:
-                    group.start_soon(self.data_sender_callable)
-                group.start_soon(self._listen_for_disconnect, receive, done)
+                    helpers.start_soon(self.data_sender_callable)
+                helpers.start_soon(self._listen_for_disconnect, receive, done)
                 await self._send_events(send)
-                done.cancel()
-
-    async def _run_on_loop(
-        self, loop: asyncio.AbstractEventLoop, receive: Receive, send: Send
-    ) -> None:
-        # `_run` on asyncio without a task group (see `_LoopHelpers`).
-        # PERF: a 1-event response takes 81 us instead of 214 us with the task group
-        # (uvloop, 300 responses in a row, best of 10).
-        with anyio.CancelScope() as done:
-            helpers = _LoopHelpers(loop, done)
-            try:
-                # NOTE: the watch needs only `start_soon` and `cancel_scope` of its group.
-                group = cast(TaskGroup, helpers)
-                with ShutdownWatch(group, self._shutdown_event, self._shutdown_grace_period):
-                    if self._ping_interval > 0:
-                        helpers.start_soon(self._ping, send, done)
-                    helpers.start_soon(self._listen_for_disconnect, receive, done)
-                    await self._send_events(send)
-            except BaseException as exc:
-                helpers.cancel()
-                if not helpers.errors:
-                    raise
-                # COMPAT: as a task group: a helper's error wins over the cancellation
-                # it caused, and joins any other error; all are raised below.
-                if not isinstance(exc, asyncio.CancelledError):
-                    helpers.errors.append(exc)
-            else:
-                helpers.cancel()
-        if helpers.errors:
-            # `__call__` unwraps a lone error, as for a task group.
-            raise BaseExceptionGroup("unhandled errors in a TaskGroup", helpers.errors)
 
     async def _send_events(self, send: Send) -> None:
         debug = logger.isEnabledFor(logging.DEBUG)
@@ -331,8 +288,8 @@ class EventSourceResponse(Response):
         encode = _encode_item
         event_class = ServerSentEvent
         sep = self.sep
-        async for item in self.body_iterator:
-            try:
+        try:
+            async for item in self.body_iterator:
                 chunk = encode(item, sep, event_class)
                 if debug:
                     logger.debug("event bytes: %r", chunk)
@@ -343,11 +300,12 @@ class EventSourceResponse(Response):
                     await send(message)
                 else:
                     await self._send_with_timeout(send, message)
-            except BaseException:
-                # The iterator is suspended at its `yield`: close it so its cleanup
-                # runs before the error goes on.
-                await self._close_iterator()
-                raise
+        except BaseException:
+            # The iterator may be suspended at its `yield` (or waiting in a worker
+            # thread): close it so its cleanup runs before the error (or the
+            # cancellation) goes on. An iterator that raised is closed already.
+            await self._close_iterator()
+            raise
         async with self._send_lock:
             self.active = False
             await send({"type": "http.response.body", "body": b"", "more_body": False})
@@ -407,41 +365,3 @@ class EventSourceResponse(Response):
                     await self.client_close_handler_callable(message)
                 break
         done.cancel()
-
-
-class _LoopHelpers:
-    """The helper tasks of one response on asyncio, without an anyio task group.
-
-    `_run` needs three things of a task group: `start_soon`, the `cancel_scope` that
-    ends the sending (here the host's own scope) and that a helper's error ends the
-    response and is raised. Only fastresp's helpers run here (`_ping`, the disconnect
-    listener without a close handler, the shutdown watcher): none shields itself, so a
-    native `Task.cancel()` ends them.
-    """
-
-    __slots__ = ("_loop", "_tasks", "cancel_scope", "errors")
-
-    def __init__(self, loop: asyncio.AbstractEventLoop, scope: anyio.CancelScope) -> None:
-        self._loop = loop
-        self._tasks: list[asyncio.Task[None]] = []
-        self.cancel_scope = scope
-        self.errors: list[BaseException] = []
-
-    def start_soon(self, func: Callable[..., Awaitable[Any]], *args: Any) -> None:
-        self._tasks.append(self._loop.create_task(self._guard(func, args)))
-
-    async def _guard(self, func: Callable[..., Awaitable[Any]], args: tuple[Any, ...]) -> None:
-        try:
-            await func(*args)
-        except Exception as exc:  # as in a task group: it ends the response, then is raised
-            self.errors.append(exc)
-            self.cancel_scope.cancel()
-
-    def cancel(self) -> None:
-        """End every helper; none is awaited (each ends within the next loop turns)."""
-        call_soon = self._loop.call_soon
-        for task in self._tasks:
-            if not task.done():
-                # NOTE: from the loop, after the task's first step: a task cancelled
-                # before it starts skips its `finally:` (anyio waits for it to start).
-                call_soon(task.cancel)
