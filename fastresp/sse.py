@@ -301,6 +301,9 @@ class EventSourceResponse(Response):
                 else:
                     await self._send_with_timeout(send, message)
         except BaseException:
+            # NOTE: no ping after a failed send: on a dead client (ASGI 2.4) it would
+            # fail too, and the caller would get a group of two errors, not one.
+            self.active = False
             # The iterator may be suspended at its `yield` (or waiting in a worker
             # thread): close it so its cleanup runs before the error (or the
             # cancellation) goes on. An iterator that raised is closed already.

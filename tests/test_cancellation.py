@@ -276,3 +276,32 @@ async def test_no_helper_outlives_a_complete_stream(callbacks: bool) -> None:
     ex = await call(fastresp.EventSourceResponse(events(), ping=0.005, **extra))
     assert ex.complete
     assert live_tasks() == before
+
+
+async def test_a_dead_client_fails_once_not_twice() -> None:
+    """ASGI 2.4: the first failed send ends the stream; no ping is sent after it, so the
+    caller sees that one OSError, not a group of it and a ping's."""
+    closed = False
+
+    async def events() -> AsyncIterator[dict[str, str]]:
+        nonlocal closed
+        try:
+            while True:
+                yield {"data": "x"}
+                await anyio.sleep(0)
+        finally:
+            await anyio.sleep(0.01)  # an async cleanup: pings are due meanwhile
+            closed = True
+
+    async def receive() -> Message:
+        await anyio.sleep_forever()
+        raise AssertionError
+
+    async def send(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            raise OSError("client went away")
+
+    response = fastresp.EventSourceResponse(events(), ping=0.001)
+    with pytest.raises(OSError, match="client went away"):
+        await response(make_scope(spec_version="2.4"), receive, send)
+    assert closed

@@ -35,7 +35,6 @@ class Totals:
     started: int = 0
     closed: int = 0
     background: int = 0
-    oserror_groups: int = 0
 
 
 TOTALS = Totals()

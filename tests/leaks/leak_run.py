@@ -160,7 +160,6 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
         "first_error": run.first_error,
         "left_open": {name: n for name, n in run.left_open.items() if n},
         "background_tasks_run": TOTALS.background,
-        "sse_oserror_groups": TOTALS.oserror_groups,
         "thread_limit": anyio.to_thread.current_default_thread_limiter().total_tokens,
     }
 
