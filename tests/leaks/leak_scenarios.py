@@ -13,7 +13,6 @@ from pathlib import Path
 
 from leak_harness import (
     CHUNK,
-    TOTALS,
     Body,
     Boom,
     Client,
