@@ -4,8 +4,10 @@ import errno
 import importlib.util
 import inspect
 import os
+import shutil
 import socket
 import stat
+import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -174,6 +176,21 @@ def test_read_at(
     try:
         assert files_impl.read_at(fd, size, offset) == expected
         assert os.lseek(fd, 0, os.SEEK_CUR) == 0 or not hasattr(os, "pread")  # no seek
+    finally:
+        os.close(fd)
+
+
+@posix
+@pytest.mark.parametrize("size", [0, 1, 65536])
+@pytest.mark.parametrize("offset", [0, 65536])
+def test_read_at_a_directory(
+    files_impl: ModuleType, tmp_path: Path, size: int, offset: int
+) -> None:
+    # NOTE: size 0 too: pread checks the descriptor where preadv of nothing does not.
+    fd = os.open(tmp_path, os.O_RDONLY)
+    try:
+        with pytest.raises(IsADirectoryError):
+            files_impl.read_at(fd, size, offset)
     finally:
         os.close(fd)
 
@@ -565,6 +582,146 @@ def test_cached_calls_answer_none(files_impl: ModuleType, tmp_path: Path) -> Non
         assert files_impl.stat_cached(name) is None, name
         assert files_impl.open_cached(name) is None, name
     assert open_fd_count() == before
+
+
+STAT_FIELDS = [name for name in dir(os.stat_result) if name.startswith("st_")]
+
+
+@linux
+def test_cached_stat_is_fstat_field_for_field(files_impl: ModuleType, path: Path) -> None:
+    # The stat comes from statx, not fstat: every field as os.stat gives it.
+    with tempfile.NamedTemporaryFile(dir="/dev/shm" if os.path.isdir("/dev/shm") else None) as shm:
+        check_cached_stat(files_impl, [str(path), shm.name])
+
+
+@linux
+@settings(max_examples=100, deadline=None)
+@given(times=st.tuples(*[st.integers(-(2**40), 2**40) for _ in range(2)]))
+def test_cached_stat_times_to_the_bit(files_impl: ModuleType, times: tuple[int, int]) -> None:
+    # The float times are os.stat's, bit for bit (the ETag and Last-Modified inputs).
+    with tempfile.NamedTemporaryFile() as file:
+        os.utime(file.name, ns=times)
+        check_cached_stat(files_impl, [file.name])
+
+
+def check_cached_stat(files_impl: ModuleType, names: list[str]) -> None:
+    for name in names:
+        st = cached(files_impl.stat_cached, name)
+        assert st is not None, name
+        expected = os.stat(name)
+        assert {f: getattr(st, f) for f in STAT_FIELDS} == {
+            f: getattr(expected, f) for f in STAT_FIELDS
+        }
+        opened = cached(files_impl.open_cached, name)
+        assert opened is not None
+        os.close(opened[0])
+        assert {f: getattr(opened[1], f) for f in STAT_FIELDS} == {
+            f: getattr(expected, f) for f in STAT_FIELDS
+        }
+
+
+@linux
+def test_locality_is_decided_once_per_mount(
+    files_impl: ModuleType, path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    devices: dict[tuple[int, int], bool] = {}
+    monkeypatch.setattr(files_impl, "_LOCAL_DEVICES", devices)
+    other = path.with_name("other.bin")
+    other.write_bytes(b"x")
+    assert cached(files_impl.stat_cached, str(path)) is not None
+    assert cached(files_impl.stat_cached, str(other)) is not None
+    [(mount, local)] = devices.items()  # one mount, one fstatfs
+    assert local and mount[0] == os.stat(path).st_dev
+    # The table decides from then on: a mount known as a network one (faked here)
+    # is left to threads, and never asked again on the loop.
+    devices[mount] = False
+    assert files_impl.stat_cached(str(path)) is None
+    assert files_impl.open_cached(str(path)) is None
+    assert devices == {mount: False}
+
+
+@linux
+def test_locality_table_decides_for_other_filesystems(
+    files_impl: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # procfs is not a local disk filesystem: None, until the table says otherwise.
+    devices: dict[tuple[int, int], bool] = {}
+    monkeypatch.setattr(files_impl, "_LOCAL_DEVICES", devices)
+    name = "/proc/self/status"
+    if not os.path.exists(name):
+        pytest.skip("no procfs")
+    assert files_impl.stat_cached(name) is None
+    [(mount, local)] = devices.items()
+    assert not local
+    devices[mount] = True
+    st = files_impl.stat_cached(name)
+    assert st is not None and stat.S_ISREG(st.st_mode)
+
+
+@linux
+def test_locality_table_is_bounded(
+    files_impl: ModuleType, path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    devices = {(-1, i): False for i in range(64)}
+    monkeypatch.setattr(files_impl, "_LOCAL_DEVICES", devices)
+    assert cached(files_impl.stat_cached, str(path)) is not None
+    assert len(devices) == 1 and next(iter(devices))[0] == os.stat(path).st_dev
+
+
+@linux
+def test_fstatfs_once_per_mount(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Pure twin, counted through its binding (the compiled one: the strace test below).
+    assert fastresp._files_py._LINUX is not None
+    openat2, f_type, statx = fastresp._files_py._LINUX
+    calls: list[int] = []
+
+    def counted(fd: int) -> int:
+        calls.append(fd)
+        return f_type(fd)
+
+    monkeypatch.setattr(fastresp._files_py, "_LINUX", (openat2, counted, statx))
+    monkeypatch.setattr(fastresp._files_py, "_LOCAL_DEVICES", {})
+    for _ in range(5):
+        assert cached(fastresp._files_py.stat_cached, str(path)) is not None
+        opened = fastresp._files_py.open_cached(str(path))
+        assert opened is not None
+        os.close(opened[0])
+    assert len(calls) == 1
+
+
+STRACED = """
+import os, sys
+from fastresp import _files_{kind} as files
+name = sys.argv[1]
+os.stat(name)
+os.write(1, b"start\\n")
+for _ in range(5):
+    assert files.stat_cached(name) is not None
+    fd, _ = files.open_cached(name)
+    os.close(fd)
+"""
+
+
+@linux
+@pytest.mark.parametrize("kind", ["py", pytest.param("c", marks=pytest.mark.compiled)])
+def test_fstatfs_once_per_mount_straced(kind: str, path: Path, tmp_path: Path) -> None:
+    if shutil.which("strace") is None:
+        pytest.skip("no strace")
+    if importlib.util.find_spec(f"fastresp._files_{kind}") is None:
+        pytest.skip("compiled kernels not built")
+    log = tmp_path / "strace.log"
+    traced = "trace=fstatfs,fstat,newfstatat,statx,write"
+    argv = ["strace", "-f", "-qq", "-e", traced, "-o", str(log)]
+    argv += [sys.executable, "-c", STRACED.format(kind=kind), str(path)]
+    done = subprocess.run(argv, capture_output=True, check=False)
+    if done.returncode != 0 and b"ptrace" in done.stderr:
+        pytest.skip("ptrace not permitted")
+    assert done.returncode == 0, done.stderr
+    calls = log.read_text().split('write(1, "start')[1].splitlines()
+    assert sum("fstatfs(" in line for line in calls) == 1
+    # NOTE: no fstat of the descriptors either: statx answers, without syncing.
+    assert not [line for line in calls if "fstat(" in line or "fstatat(" in line]
+    assert sum("AT_STATX_DONT_SYNC" in line for line in calls) == 10
 
 
 def test_cached_calls_without_openat2(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
