@@ -2,7 +2,7 @@
 
 import asyncio
 import threading
-from collections.abc import AsyncGenerator, AsyncIterator, Generator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator
 from typing import Any
 
 import anyio
@@ -11,7 +11,7 @@ import sniffio
 
 from fastresp._asgi import Message, Receive, Scope, Send
 
-from support import Exchange
+from support import Exchange, make_scope
 
 START_PLAIN = {
     "type": "http.response.start",
@@ -108,3 +108,21 @@ def live_tasks() -> int:
     root = trio.lowlevel.current_root_task()
     assert root is not None
     return count(root)
+
+
+async def frozen_call(response: Any, frozen: Callable[[Message], bool]) -> list[Message]:
+    """Drive `response` with a send that never returns for the messages `frozen` picks."""
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        await anyio.sleep_forever()
+        raise AssertionError
+
+    async def send(message: Message) -> None:
+        if frozen(message):
+            await anyio.sleep_forever()
+        sent.append(message)
+
+    with anyio.fail_after(5):
+        await response(make_scope(), receive, send)
+    return sent

@@ -10,7 +10,7 @@ from typing import Any
 import anyio
 import anyio.lowlevel
 import pytest
-from stream_support import END, live_tasks
+from stream_support import END, frozen_call, live_tasks
 
 import fastresp
 from fastresp._asgi import Message
@@ -199,24 +199,6 @@ async def test_a_wrong_chunk_type_is_a_type_error(chunk: object) -> None:
 # --- EventSourceResponse: send_timeout, pings, no spinning -------------------------------
 
 
-async def frozen_client(app: Any, frozen: Callable[[Message], bool]) -> list[Message]:
-    """A client whose `send` never returns for the messages `frozen` picks."""
-    sent: list[Message] = []
-
-    async def receive() -> Message:
-        await anyio.sleep_forever()
-        raise AssertionError
-
-    async def send(message: Message) -> None:
-        if frozen(message):
-            await anyio.sleep_forever()
-        sent.append(message)
-
-    with anyio.fail_after(5):
-        await app(make_scope(), receive, send)
-    return sent
-
-
 def event_message(message: Message) -> bool:
     return bytes(message.get("body", b"")).startswith(b"data: x")
 
@@ -227,7 +209,7 @@ def ping_message(message: Message) -> bool:
 
 @pytest.mark.parametrize("frozen", [event_message, ping_message], ids=["event", "ping"])
 @pytest.mark.parametrize("sync", [False, True], ids=["async", "sync"])
-async def test_send_timeout_ends_a_frozen_client(
+async def test_send_timeout_ends_a_frozen_call(
     frozen: Callable[[Message], bool], sync: bool
 ) -> None:
     before = live_tasks()
@@ -236,7 +218,7 @@ async def test_send_timeout_ends_a_frozen_client(
     started = time.monotonic()
     app = fastresp.EventSourceResponse(slow.make(), ping=0.01, send_timeout=0.05)
     with pytest.raises(SendTimeoutError):
-        await frozen_client(app, frozen)
+        await frozen_call(app, frozen)
     assert time.monotonic() - started < 2
     assert slow.closed
     assert live_tasks() == before

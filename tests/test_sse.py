@@ -9,6 +9,7 @@ from typing import Any
 
 import anyio
 import pytest
+from stream_support import frozen_call
 
 from fastresp._asgi import Message
 
@@ -389,24 +390,6 @@ async def test_iterator_error(flavour: SimpleNamespace) -> None:
 
     with pytest.raises(ValueError, match=r"^broken$"):
         await bounded_call(flavour.EventSourceResponse(gen()))
-
-
-async def frozen_call(response: Any, frozen: Callable[[Message], bool]) -> list[Message]:
-    """Drive `response` with a send that never returns for the messages `frozen` picks."""
-    sent: list[Message] = []
-
-    async def receive() -> Message:
-        await anyio.sleep_forever()
-        raise AssertionError
-
-    async def send(message: Message) -> None:
-        if frozen(message):
-            await anyio.sleep_forever()
-        sent.append(message)
-
-    with anyio.fail_after(5):
-        await response(make_scope(), receive, send)
-    return sent
 
 
 def is_data(message: Message) -> bool:

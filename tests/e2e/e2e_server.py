@@ -6,7 +6,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,34 +81,52 @@ def wait_until_up(process: Process, port: int, log_path: Path) -> None:
 
 
 @contextmanager
-def running_server(http: str, workdir: Path) -> Iterator[Server]:
-    """uvicorn `--http <http>` in a subprocess, up and accepting until the block ends."""
-    served = workdir / "data.txt"
-    served.write_bytes(file_content())
+def uvicorn_server(
+    app: str, http: str, workdir: Path, served: Path, env: dict[str, str], args: Sequence[str]
+) -> Iterator[Server]:
+    """uvicorn serving `app` (tests/e2e's `module:attr`) with `--http <http>` in a
+    subprocess, up and accepting until the block ends; `env` and `args` are added."""
     log_path = workdir / "server.log"
     port = free_port()
-    env = {
+    environment = {
         **os.environ,
         # The server imports the same fastresp as the tests, compiled or not.
         "PYTHONPATH": os.pathsep.join(
             filter(None, [str(FASTRESP_HOME), os.environ.get("PYTHONPATH")])
         ),
-        "FASTRESP_NO_EXTENSIONS": os.environ.get("FASTRESP_NO_EXTENSIONS", ""),
-        "FASTRESP_E2E_FILE": str(served),
+        **env,
     }
     command = [
-        sys.executable, "-m", "uvicorn", "app:app", "--app-dir", str(HERE),
+        sys.executable, "-m", "uvicorn", app, "--app-dir", str(HERE),
         "--host", "127.0.0.1", "--port", str(port), "--http", http,
-        "--lifespan", "off", "--no-access-log", "--no-server-header", "--no-date-header",
-        "--timeout-graceful-shutdown", "3",
+        "--lifespan", "off", "--no-access-log", "--timeout-graceful-shutdown", "3", *args,
     ]  # fmt: skip
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
-            cwd=workdir,
+            command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            env=environment, cwd=workdir,
         )  # fmt: skip
     try:
         wait_until_up(process, port, log_path)
         yield Server(url=f"http://127.0.0.1:{port}", http=http, file=served, log_path=log_path)
     finally:
         stop(process)
+
+
+@contextmanager
+def running_server(http: str, workdir: Path) -> Iterator[Server]:
+    """tests/e2e/app.py under uvicorn `--http <http>`, until the block ends."""
+    served = workdir / "data.txt"
+    served.write_bytes(file_content())
+    with uvicorn_server(
+        "app:app",
+        http,
+        workdir,
+        served,
+        {
+            "FASTRESP_NO_EXTENSIONS": os.environ.get("FASTRESP_NO_EXTENSIONS", ""),
+            "FASTRESP_E2E_FILE": str(served),
+        },
+        ["--no-server-header", "--no-date-header"],
+    ) as server:
+        yield server

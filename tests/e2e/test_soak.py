@@ -24,8 +24,6 @@ import importlib.util
 import os
 import re
 import ssl
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_server import FASTRESP_HOME, HERE, Server, free_port, stop, wait_until_up
+from e2e_server import Server, uvicorn_server
 from soak_app import DELIBERATE
 from soak_clients import ERRORS, Tally, httpx_client, leaver, new_client, slow_reader
 
@@ -67,30 +65,9 @@ def soak_data() -> bytes:
 def soak_server(http: str, workdir: Path) -> Iterator[Server]:
     served = workdir / "soak.bin"
     served.write_bytes(soak_data())
-    log_path = workdir / "server.log"
-    port = free_port()
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(
-            filter(None, [str(FASTRESP_HOME), os.environ.get("PYTHONPATH")])
-        ),
-        "FASTRESP_SOAK_FILE": str(served),
-    }
-    command = [
-        sys.executable, "-m", "uvicorn", "soak_app:app", "--app-dir", str(HERE),
-        "--host", "127.0.0.1", "--port", str(port), "--http", http, "--backlog", "512",
-        "--lifespan", "off", "--no-access-log", "--timeout-graceful-shutdown", "3",
-    ]  # fmt: skip
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
-            cwd=workdir,
-        )  # fmt: skip
-    try:
-        wait_until_up(process, port, log_path)
-        yield Server(url=f"http://127.0.0.1:{port}", http=http, file=served, log_path=log_path)
-    finally:
-        stop(process)
+    env = {"FASTRESP_SOAK_FILE": str(served)}
+    with uvicorn_server("soak_app:app", http, workdir, served, env, ["--backlog", "512"]) as server:
+        yield server
 
 
 async def debug(url: str, tls: ssl.SSLContext) -> dict[str, Any]:
