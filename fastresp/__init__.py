@@ -1,6 +1,12 @@
 """fastresp: fast, strict drop-in replacements for Starlette's responses and SSE."""
 
-from ._errors import ClientDisconnect, CookieError, MalformedRangeHeader, RangeNotSatisfiable
+from ._errors import (
+    ClientDisconnect,
+    CookieError,
+    InvalidHeader,
+    MalformedRangeHeader,
+    RangeNotSatisfiable,
+)
 from ._speedups import COMPILED
 from .background import BackgroundTask, BackgroundTasks
 from .headers import MutableHeaders
@@ -29,6 +35,7 @@ __all__ = [
     "EventSourceResponse",
     "FileResponse",
     "HTMLResponse",
+    "InvalidHeader",
     "JSONResponse",
     "JSONServerSentEvent",
     "MalformedRangeHeader",

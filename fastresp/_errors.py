@@ -5,6 +5,7 @@ from http.cookies import CookieError as _StdlibCookieError
 __all__ = [
     "ClientDisconnect",
     "CookieError",
+    "InvalidHeader",
     "MalformedRangeHeader",
     "NotARegularFile",
     "RangeNotSatisfiable",
@@ -20,6 +21,14 @@ class CookieError(_StdlibCookieError, ValueError):
 
     Subclasses both `http.cookies.CookieError` (what Starlette raises, so existing
     handlers still catch it) and `ValueError`.
+    """
+
+
+class InvalidHeader(ValueError):
+    """A header name that is not an RFC 9110 token, or a value with a control character.
+
+    Raised at construction (or at the `response.headers[...] = ...` write), before
+    anything is sent, so the application can still answer a clean 500.
     """
 
 

@@ -2,9 +2,22 @@
 
 Reads behave like `starlette.datastructures.MutableHeaders`; writes edit the very list
 that `__call__` sends, so `response.headers.raw.extend(...)` (as FastAPI does) works.
+
+Deliberate difference from Starlette (tested in tests/test_header_validation.py):
+
+1. Every write through the view (`h[k] = v`, `append`, `setdefault`, `update`, `|=`,
+   `|`, `add_vary_header`, `MutableHeaders(headers=...)`) checks the name and value
+   as `headers=` does (fastresp/responses.py, difference 5) and raises
+   `fastresp.InvalidHeader` (a `ValueError`) instead of storing a header that would
+   split the response. `setdefault` checks its value even when the header exists.
+   Bytes put straight into the raw list (`raw.append(...)`, `raw.extend(...)`, as
+   FastAPI copies its sub-response's headers) are the caller's own, already-encoded
+   headers and are not checked.
 """
 
 from collections.abc import Iterator, Mapping
+
+from ._speedups import headers as _headers
 
 __all__ = ["MutableHeaders", "set_raw", "setdefault_raw"]
 
@@ -15,21 +28,9 @@ def _name(key: str) -> bytes:
     return key.lower().encode("latin-1")
 
 
-def set_raw(raw: RawHeaders, name: bytes, value: bytes) -> None:
-    """Set `name` in a raw header list: the first entry replaced in place, later ones
-    dropped, appended if there is none. PERF: callers with a raw list skip the view."""
-    found = False
-    index = 0
-    while index < len(raw):
-        if raw[index][0] == name:
-            if found:
-                del raw[index]
-                continue
-            raw[index] = (name, value)
-            found = True
-        index += 1
-    if not found:
-        raw.append((name, value))
+# Set `name` in a raw header list: the first entry replaced in place, later ones dropped,
+# appended if there is none. PERF: callers with a raw list skip the view; compiled loop.
+set_raw = _headers.set_header
 
 
 def setdefault_raw(raw: RawHeaders, name: bytes, value: bytes) -> bytes:
@@ -52,7 +53,7 @@ class MutableHeaders(Mapping[str, str]):
         if raw is not None:
             self._list = raw
         elif headers is not None:
-            self._list = [(_name(k), v.encode("latin-1")) for k, v in headers.items()]
+            self._list = _headers.build_raw_headers(headers, -1, None)
         else:
             self._list = []
 
@@ -111,7 +112,7 @@ class MutableHeaders(Mapping[str, str]):
 
     def __setitem__(self, key: str, value: str) -> None:
         """Set `key`, replacing the first entry in place and dropping later duplicates."""
-        set_raw(self._list, _name(key), value.encode("latin-1"))
+        set_raw(self._list, *_headers.encode_header(key, value))
 
     def __delitem__(self, key: str) -> None:
         """Remove every entry for `key` (no error when there is none, as Starlette)."""
@@ -119,7 +120,7 @@ class MutableHeaders(Mapping[str, str]):
         self._list[:] = [item for item in self._list if item[0] != name]
 
     def setdefault(self, key: str, value: str) -> str:
-        return setdefault_raw(self._list, _name(key), value.encode("latin-1")).decode("latin-1")
+        return setdefault_raw(self._list, *_headers.encode_header(key, value)).decode("latin-1")
 
     def update(self, other: Mapping[str, str]) -> None:
         for key, value in other.items():
@@ -127,7 +128,7 @@ class MutableHeaders(Mapping[str, str]):
 
     def append(self, key: str, value: str) -> None:
         """Add an entry, keeping existing ones for the same name."""
-        self._list.append((_name(key), value.encode("latin-1")))
+        self._list.append(_headers.encode_header(key, value))
 
     def add_vary_header(self, vary: str) -> None:
         self["vary"] = ", ".join([*self.getlist("vary"), vary])

@@ -10,9 +10,29 @@ Deliberate differences from `starlette.responses` (each has its own test):
    `http.cookies.CookieError` (what Starlette raises) and `ValueError`.
 4. A `body` that is a typed memoryview set by a subclass's `render()` counts its
    bytes (`nbytes`) for Content-Length, not its items.
+5. Headers are checked where they are built, for every class (Streaming, File and
+   EventSource responses too): each name of `headers=` must be an RFC 9110 token and no
+   value may hold a control character but HTAB (CR, LF and NUL included), nor may the
+   Content-Type made from `media_type` and `charset`, nor FileResponse's
+   `content_disposition_type` (a token). Otherwise `fastresp.InvalidHeader`, a
+   `ValueError`, is raised at construction (why the other control characters too:
+   fastresp/_headers_py.py). Starlette sends them, and a CR/LF splits the response.
+   Writes through `response.headers` are checked as well (fastresp/headers.py); bytes put
+   straight into `raw_headers` / `headers.raw` are the caller's and are not.
+6. `status_code` must be an int in 100..599; int subclasses such as `http.HTTPStatus`
+   pass. A bool, str, float or None raises `TypeError`, an int out of range
+   `ValueError`, from `init_headers`, so at construction of every class. Starlette
+   takes anything and leaves the server to fail, if it does.
+7. A 1xx, 204 or 304 response never sends content (RFC 9110 §15.2, §15.3.5, §15.4.5):
+   `__call__` sends an empty body whatever `body` holds, as FastAPI's blanking would.
+   `body` keeps the rendered bytes (`render()` still runs, so its errors still surface)
+   and, as in Starlette, no Content-Length is set. Starlette sends the bytes.
+8. JSON content nested too deeply for the encoder raises `ValueError`, chained from the
+   `RecursionError` that Starlette lets through. NaN and infinities (`ValueError`),
+   unserialisable values (`TypeError`) and circular structures (`ValueError`) raise as
+   in Starlette, with the same messages.
 """
 
-import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Literal
@@ -21,7 +41,7 @@ from ._asgi import Receive, Scope, Send, deny_websocket
 from ._speedups import cookies as _cookies
 from ._speedups import headers as _headers
 from .background import Background
-from .headers import MutableHeaders, set_raw
+from .headers import MutableHeaders
 
 __all__ = [
     "HTMLResponse",
@@ -31,21 +51,8 @@ __all__ = [
     "Response",
 ]
 
-# PERF: Content-Type bytes depend only on (media_type, charset); Starlette re-derives
-# them on every response (~35% of a small one). Bounded so that per-request media
-# types cannot grow it without limit.
-_CONTENT_TYPES: dict[tuple[str, str], bytes] = {}
-_CONTENT_TYPES_MAX = 256
-
-
-def _content_type(media_type: str, charset: str) -> bytes:
-    key = (media_type, charset)
-    value = _CONTENT_TYPES.get(key)
-    if value is None:
-        value = _headers.content_type_header(media_type, charset)
-        if len(_CONTENT_TYPES) < _CONTENT_TYPES_MAX:
-            _CONTENT_TYPES[key] = value
-    return value
+# RFC 9110 §15.2, §15.3.5, §15.4.5: these statuses carry no content.
+_NO_CONTENT = frozenset([*range(100, 200), 204, 304])
 
 
 class Response:
@@ -53,6 +60,10 @@ class Response:
 
     media_type: str | None = None
     charset: str = "utf-8"
+    status_code: int
+    background: Background | None
+    body: bytes | memoryview
+    raw_headers: list[tuple[bytes, bytes]]
     _headers: MutableHeaders
 
     def __init__(
@@ -63,12 +74,9 @@ class Response:
         media_type: str | None = None,
         background: Background | None = None,
     ) -> None:
-        self.status_code = status_code
-        if media_type is not None:
-            self.media_type = media_type
-        self.background = background
-        self.body = self.render(content)
-        self.init_headers(headers)
+        # PERF: set the attributes, render() and init_headers() in one kernel call; for a
+        # class that inherits both methods the compiled kernel does their work inline.
+        _headers.init_response(self, content, status_code, headers, media_type, background)
 
     def render(self, content: Any) -> bytes | memoryview:
         """Turn `content` into the body bytes."""
@@ -87,21 +95,11 @@ class Response:
         )
 
     def init_headers(self, headers: Mapping[str, str] | None = None) -> None:
-        """Build `raw_headers` from `headers` plus Content-Length and Content-Type."""
-        body = getattr(self, "body", None)
-        status_code = self.status_code
-        length = -1
-        # RFC 9110 §8.6: no Content-Length for 1xx, 204 and 304.
-        if body is not None and not (status_code < 200 or status_code == 204 or status_code == 304):
-            length = body.nbytes if type(body) is memoryview else len(body)
-        media_type = self.media_type
-        content_type = None
-        if media_type is not None:
-            # PERF: inline cache hit; the call costs as much as the lookup.
-            content_type = _CONTENT_TYPES.get((media_type, self.charset)) or _content_type(
-                media_type, self.charset
-            )
-        self.raw_headers = _headers.build_raw_headers(headers, length, content_type)
+        """Build `raw_headers`: `headers` plus Content-Length and Content-Type; check
+        `status_code` and every header (differences 5 and 6)."""
+        self.raw_headers = _headers.response_headers(
+            headers, self.status_code, getattr(self, "body", None), self.media_type, self.charset
+        )
 
     @property
     def headers(self) -> MutableHeaders:
@@ -170,10 +168,12 @@ class Response:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
             send = deny_websocket(send)
-        await send(
-            {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
-        )
-        await send({"type": "http.response.body", "body": self.body})
+        status = self.status_code
+        await send({"type": "http.response.start", "status": status, "headers": self.raw_headers})
+        body = self.body
+        if body and status in _NO_CONTENT:  # SECURITY: difference 7
+            body = b""
+        await send({"type": "http.response.body", "body": body})
         if self.background is not None:
             await self.background()
 
@@ -186,16 +186,10 @@ class PlainTextResponse(Response):
     media_type = "text/plain"
 
 
-# PERF: one encoder for every JSONResponse; `json.dumps(**options)` builds a new
-# JSONEncoder per call (~20% of a small JSONResponse). Same class and options, so the
-# same bytes and the same errors (NaN: ValueError, unknown types: TypeError).
-_json_encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
-
-
 class JSONResponse(Response):
     """`content` serialised as compact JSON (no ASCII escaping, NaN refused)."""
 
-    media_type = "application/json"
+    media_type: str | None = "application/json"
 
     def __init__(
         self,
@@ -205,10 +199,19 @@ class JSONResponse(Response):
         media_type: str | None = None,
         background: Background | None = None,
     ) -> None:
-        super().__init__(content, status_code, headers, media_type, background)
+        # COMPAT: `content` is required, as in Starlette. PERF: the kernel directly, not
+        # through super().__init__ (one frame less).
+        _headers.init_response(self, content, status_code, headers, media_type, background)
 
     def render(self, content: Any) -> bytes:
-        return _json_encode(content).encode("utf-8")
+        # PERF: `json.dumps(**options)` builds a new JSONEncoder per call (~20% of a small
+        # JSONResponse); the kernel keeps one, with the same options (difference 8).
+        return _headers.json_body(content)
+
+
+# NOTE: the compiled `init_response` does these methods' work inline for the classes that
+# inherit them (the pure twin always calls them); it must know them by identity.
+_headers.declare_stock_methods(Response.render, JSONResponse.render, Response.init_headers)
 
 
 class RedirectResponse(Response):
@@ -221,11 +224,9 @@ class RedirectResponse(Response):
         headers: Mapping[str, str] | None = None,
         background: Background | None = None,
     ) -> None:
-        super().__init__(
-            content=b"", status_code=status_code, headers=headers, background=background
-        )
-        location = _headers.quote_url(str(url)).encode("latin-1")
-        set_raw(self.raw_headers, b"location", location)
+        # PERF: one kernel call (init_response, then Location set as Starlette's
+        # `self.headers["location"] = quote(str(url), ...)` does).
+        _headers.init_redirect(self, url, status_code, headers, background)
 
 
 # NOTE: the streaming classes live in their own modules but are part of this public

@@ -7,8 +7,13 @@ messages; the deliberate differences (fastresp/responses.py docstring) are teste
 import array
 import http.cookies
 import math
+import os
+import subprocess
+import sys
+from http import HTTPStatus
 from types import SimpleNamespace
 from typing import Any
+from unittest import mock
 
 import pytest
 
@@ -256,3 +261,196 @@ def test_difference_4_typed_memoryview_body_counts_bytes() -> None:
             return memoryview(array.array("d", [1.0, 2.0]))
 
     assert Raw(None).headers["content-length"] == "16"
+
+
+FIRST_ARGUMENTS: list[tuple[Any, Any]] = [
+    (fastresp.Response, b""),
+    (fastresp.PlainTextResponse, "x"),
+    (fastresp.JSONResponse, {}),
+    (fastresp.RedirectResponse, "/"),
+]
+
+
+@pytest.mark.parametrize(
+    ("headers", "message"),
+    [
+        ({"x a": "1"}, "header name 'x a' is not a token"),
+        ({"": "1"}, "header name '' is not a token"),
+        ({"x-a": "1\r\nSet-Cookie: evil=1"}, r"header 'x-a' has a control character \('\\r'\)"),
+        ({"x-a": "a\x00b"}, r"control character \('\\x00'\) at index 1"),
+    ],
+)
+def test_difference_5_invalid_headers_refused(headers: dict[str, str], message: str) -> None:
+    for cls, content in FIRST_ARGUMENTS:
+        with pytest.raises(fastresp.InvalidHeader, match=message) as err:
+            cls(content, headers=headers)
+        assert isinstance(err.value, ValueError)
+
+
+@pytest.mark.parametrize("media_type", ["text/html\r\nX-Evil: 1", "text/x\x00", "a\x7fb"])
+def test_difference_5_media_type_checked(media_type: str) -> None:
+    with pytest.raises(fastresp.InvalidHeader, match="header 'content-type'"):
+        fastresp.Response(b"", media_type=media_type)
+
+
+def test_difference_5_charset_checked() -> None:
+    class Evil(fastresp.PlainTextResponse):
+        charset = "utf-8\r\nX-Evil: 1"
+
+    with pytest.raises(fastresp.InvalidHeader, match="header 'content-type'"):
+        Evil(b"x")
+
+
+@pytest.mark.parametrize("status_code", [True, False, "200", 200.0, None, b"200"])
+def test_difference_6_status_code_must_be_an_int(status_code: Any) -> None:
+    name = type(status_code).__name__
+    for cls, content in FIRST_ARGUMENTS:
+        with pytest.raises(TypeError, match=f"status_code must be an int, not {name}$"):
+            cls(content, status_code=status_code)
+
+
+@pytest.mark.parametrize("status_code", [0, 99, 600, -200, 2**64, 10**30])
+def test_difference_6_status_code_range(status_code: int) -> None:
+    with pytest.raises(ValueError, match=f"between 100 and 599, not {status_code}$"):
+        fastresp.Response(b"", status_code=status_code)
+
+
+@pytest.mark.parametrize("status_code", [100, 599, HTTPStatus.CREATED, HTTPStatus.NO_CONTENT])
+async def test_difference_6_int_subclasses_and_edges_accepted(status_code: int) -> None:
+    ex = await call(fastresp.Response(b"x", status_code=status_code))
+    assert ex.status == status_code
+
+
+@pytest.mark.parametrize("status_code", [100, 101, 199, 204, 304])
+async def test_difference_7_no_content_statuses_send_no_body(status_code: int) -> None:
+    response = fastresp.PlainTextResponse("not sent", status_code=status_code)
+    assert response.body == b"not sent"  # kept as rendered, but never sent
+    ex = await call(response)
+    assert ex.body == b"" and ex.header(b"content-length") is None
+    # Also when the status is changed after construction.
+    late = fastresp.Response(b"x")
+    late.status_code = status_code
+    assert (await call(late)).body == b""
+
+
+def _nested(depth: int) -> list[Any]:
+    content: list[Any] = []
+    for _ in range(depth):
+        content = [content]
+    return content
+
+
+@pytest.mark.parametrize("depth", [5_000, 100_000])
+def test_difference_8_deep_json_is_a_value_error(depth: int) -> None:
+    with pytest.raises(ValueError, match="nested too deeply") as err:
+        fastresp.JSONResponse(_nested(depth))
+    assert isinstance(err.value.__cause__, RecursionError)
+    assert fastresp.JSONResponse(_nested(100)).body == b"[" * 101 + b"]" * 101
+
+
+@pytest.mark.parametrize("pure", [False, True], ids=["as-built", "pure"])
+def test_difference_8_deep_json_never_crashes_the_process(pure: bool) -> None:
+    # A crash (stack overflow in C) must fail this test, not kill pytest: a subprocess.
+    script = (
+        "import fastresp\n"
+        "content = []\n"
+        "for _ in range(100_000):\n"
+        "    content = [content]\n"
+        "d = {}\n"
+        "for _ in range(100_000):\n"
+        "    d = {'k': d}\n"
+        "for value in (content, d):\n"
+        "    try:\n"
+        "        fastresp.JSONResponse(value)\n"
+        "    except ValueError as exc:\n"
+        "        print(type(exc).__name__, exc)\n"
+    )
+    env = {**os.environ, "FASTRESP_NO_EXTENSIONS": "1"} if pure else dict(os.environ)
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, env=env
+    )
+    assert result.returncode == 0, result.stderr
+    assert (
+        result.stdout.splitlines()
+        == ["ValueError JSON content is nested too deeply to serialise"] * 2
+    )
+
+
+# The compiled constructor does render()/init_headers() inline only for classes that
+# inherit them; everything a subclass overrides must still run (both paths).
+
+
+def test_overridden_methods_and_attributes_are_honoured() -> None:
+    calls: list[str] = []
+
+    class Render(fastresp.PlainTextResponse):
+        def render(self, content: Any) -> bytes:
+            calls.append("render")
+            return b"<" + super().render(content) + b">"
+
+    class Init(fastresp.JSONResponse):
+        def init_headers(self, headers: Any = None) -> None:
+            calls.append("init_headers")
+            super().init_headers(headers)
+            self.raw_headers.append((b"x-init", b"1"))
+
+    class Hooked(fastresp.Response):
+        def __setattr__(self, name: str, value: Any) -> None:
+            calls.append(name)
+            super().__setattr__(name, value)
+
+    class Prop(fastresp.Response):
+        @property
+        def media_type(self) -> str:  # type: ignore[override]
+            calls.append("media_type")
+            return "text/x-prop"
+
+    assert Render("a").body == b"<a>" and Render("a").headers["content-length"] == "3"
+    assert Init({"a": 1}).raw_headers[-1] == (b"x-init", b"1")
+    assert Hooked(b"x").body == b"x"
+    assert Prop(b"x").headers["content-type"] == "text/x-prop; charset=utf-8"
+    assert calls.count("render") == 2 and calls.count("init_headers") == 1
+    assert {"status_code", "background", "body", "raw_headers"} <= set(calls)
+    assert "media_type" in calls
+
+
+def test_class_attributes_of_subclasses_are_honoured() -> None:
+    class Csv(fastresp.Response):
+        media_type = "text/csv"
+        charset = "latin-1"
+
+    class Preset(fastresp.Response):
+        def __init__(self, content: Any) -> None:
+            self.charset = "utf-16-le"  # an instance attribute set before the base init
+            super().__init__(content, media_type="text/plain")
+
+    csv = Csv("é")
+    assert (csv.body, csv.headers["content-type"]) == (b"\xe9", "text/csv; charset=latin-1")
+    preset = Preset("é")
+    assert preset.body == "é".encode("utf-16-le")
+    assert preset.headers["content-type"] == "text/plain; charset=utf-16-le"
+
+
+def test_methods_patched_later_are_used() -> None:
+    class Late(fastresp.PlainTextResponse):
+        pass
+
+    assert Late("a").body == b"a"  # the class is now known to the kernel
+    try:
+        Late.render = lambda self, content: b"patched"  # type: ignore[method-assign]
+        assert Late("a").body == b"patched"
+        with mock.patch.object(fastresp.Response, "init_headers", lambda self, h=None: None):
+            response = fastresp.PlainTextResponse("a")
+            assert not hasattr(response, "raw_headers")
+    finally:
+        del Late.render
+    assert Late("a").body == b"a" and fastresp.PlainTextResponse("a").raw_headers
+
+
+def test_starlette_compat_classes_build_the_same() -> None:
+    import fastresp.starlette as compat
+
+    for name in ("Response", "PlainTextResponse", "HTMLResponse", "JSONResponse"):
+        ours, theirs = getattr(fastresp, name), getattr(compat, name)
+        content = {"a": "é"} if name == "JSONResponse" else "é"
+        assert vars(ours(content, headers={"x": "1"})) == vars(theirs(content, headers={"x": "1"}))
