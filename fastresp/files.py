@@ -1,6 +1,8 @@
 """`FileResponse` with Starlette 1.10's API and wire output, byte ranges included.
 
-Deliberate differences from `starlette.responses.FileResponse` (each has its own test):
+Deliberate differences from `starlette.responses.FileResponse` (each has its own test).
+Headers, `media_type`, `content_disposition_type` and `status_code` are checked at
+construction, as for every response class: `fastresp.responses` differences 5 and 6.
 
 1. `http.response.pathsend` carries an absolute path, as the ASGI spec requires
    ("the absolute file path"); Starlette sends `str(path)`, which may be relative.

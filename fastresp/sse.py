@@ -22,7 +22,9 @@ response runs:
 - On shutdown, `shutdown_event` is set and the helpers' deadline moves to now +
   `shutdown_grace_period` (no polling of `active` in 0.1 s steps).
 
-Deliberate differences from `sse_starlette` (each has its own test):
+Deliberate differences from `sse_starlette` (each has its own test). Headers and
+`status_code` are checked at construction, as for every response class:
+`fastresp.responses` differences 5 and 6.
 
 1. Shutdown is detected on every anyio backend, trio included (sse-starlette watches
    only on asyncio), and on any server through `AppStatus.should_exit`.

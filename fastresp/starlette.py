@@ -44,6 +44,7 @@ __all__ = [
     "EventSourceResponse",
     "FileResponse",
     "HTMLResponse",
+    "InvalidHeader",
     "JSONResponse",
     "JSONServerSentEvent",
     "MalformedRangeHeader",
@@ -60,6 +61,7 @@ __all__ = [
 BackgroundTask = background.BackgroundTask
 BackgroundTasks = background.BackgroundTasks
 ClientDisconnect = _errors.ClientDisconnect
+InvalidHeader = _errors.InvalidHeader
 MalformedRangeHeader = _errors.MalformedRangeHeader
 RangeNotSatisfiable = _errors.RangeNotSatisfiable
 MutableHeaders = headers.MutableHeaders

@@ -1,6 +1,8 @@
 """StreamingResponse with Starlette 1.10's API and wire output.
 
-Deliberate differences from `starlette.responses.StreamingResponse` (each has its own test):
+Deliberate differences from `starlette.responses.StreamingResponse` (each has its own test).
+Headers, `media_type` and `status_code` are checked at construction, as for every
+response class: `fastresp.responses` differences 5 and 6.
 
 1. A chunk that is not str, bytes or memoryview raises `TypeError` naming its type
    (Starlette fails with `AttributeError: ... has no attribute 'encode'`).
