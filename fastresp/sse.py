@@ -68,8 +68,8 @@ from ._asgi import Helpers, Message, Receive, Scope, Send, deny_websocket
 from ._shutdown import AppStatus, ShutdownWatch
 from ._speedups import sse as _sse
 from .background import Background
+from .base import Response
 from .headers import MutableHeaders
-from .responses import Response
 from .streaming import _ThreadedIterator
 
 __all__ = [

@@ -38,7 +38,7 @@ import anyio.to_thread
 from ._asgi import Message, Receive, Scope, Send, deny_websocket, run_until_disconnect, spec_version
 from ._errors import ClientDisconnect
 from .background import Background
-from .responses import Response
+from .base import Response
 
 __all__ = [
     "AsyncContentStream",
