@@ -3,7 +3,8 @@
 A facade: it only re-exports. Each class lives in the module of its kind (`base`,
 `streaming`, `files`, `sse`), which imports `base` and never this module, so the import
 arrows all point one way. The deliberate differences from Starlette are listed in each
-owning module's docstring.
+owning module's docstring; those cited as "`fastresp.responses` differences" (header and
+status checks, cookies...) are `Response`'s, in fastresp/base.py.
 """
 
 from .base import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
