@@ -31,11 +31,23 @@ Deliberate differences from `starlette.responses` / `sse_starlette` (each has it
 4. `StreamingResponse.stream_response()` and `.listen_for_disconnect()` are Starlette's
    own, inherited: calling them works, but fastresp's `__call__` never calls them, so
    a subclass that overrides them changes nothing (in Starlette it changes the body).
+
+Exceptions: where Starlette's class raises a Starlette exception, the class here raises
+one that is an instance of both Starlette's and fastresp's. Starlette 1.10's response
+classes raise one to their caller: `ClientDisconnect` (`starlette.requests`), from
+`StreamingResponse` under ASGI spec >= 2.4; `ClientDisconnect` here subclasses it and
+`fastresp.ClientDisconnect`. `FileResponse`'s Range errors (`MalformedRangeHeader`,
+`RangeNotSatisfiable`) never leave it (they become a 400 / 416), and
+`FileResponse._parse_range_header` is Starlette's own, inherited. sse-starlette's
+`EventSourceResponse` raises no Starlette exception. tests/test_starlette_errors.py
+checks this list against Starlette's and sse-starlette's sources.
 """
 
+import starlette.requests as _requests
 import starlette.responses as _starlette
 
 from . import _errors, background, base, files, headers, sse, streaming
+from ._asgi import Receive, Scope, Send
 
 __all__ = [
     "BackgroundTask",
@@ -60,7 +72,6 @@ __all__ = [
 
 BackgroundTask = background.BackgroundTask
 BackgroundTasks = background.BackgroundTasks
-ClientDisconnect = _errors.ClientDisconnect
 InvalidHeader = _errors.InvalidHeader
 MalformedRangeHeader = _errors.MalformedRangeHeader
 RangeNotSatisfiable = _errors.RangeNotSatisfiable
@@ -68,6 +79,12 @@ MutableHeaders = headers.MutableHeaders
 ServerSentEvent = sse.ServerSentEvent
 JSONServerSentEvent = sse.JSONServerSentEvent
 SendTimeoutError = sse.SendTimeoutError
+
+
+class ClientDisconnect(_errors.ClientDisconnect, _requests.ClientDisconnect):
+    """`fastresp.ClientDisconnect` that Starlette code catches as
+    `starlette.requests.ClientDisconnect`."""
+
 
 # NOTE: mypy reports the two bases' differing annotations (our `MutableHeaders` vs
 # Starlette's, `Background` vs `BackgroundTask`, ...) as incompatible definitions;
@@ -110,6 +127,16 @@ class StreamingResponse(  # type: ignore[misc]
     streaming.StreamingResponse, Response, _starlette.StreamingResponse
 ):
     """`fastresp.StreamingResponse` that is also a `starlette.responses.StreamingResponse`."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except _errors.ClientDisconnect as exc:
+            if isinstance(exc, ClientDisconnect):
+                raise
+            # COMPAT: Starlette's own ClientDisconnect, so its handlers catch it
+            # (the core package cannot raise it: it never imports Starlette).
+            raise ClientDisconnect(*exc.args).with_traceback(exc.__traceback__) from exc.__cause__
 
 
 class FileResponse(files.FileResponse, Response, _starlette.FileResponse):  # type: ignore[misc]
