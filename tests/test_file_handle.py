@@ -29,6 +29,7 @@ from fastresp._file_handle import HOP_BYTES, FileHandle
 from fastresp._speedups import files as kernels
 
 from file_support import LINUX, fds_to, record, wait_until_closed
+from page_cache import evict_path
 from support import call
 
 pytestmark = pytest.mark.anyio
@@ -264,16 +265,6 @@ def whole_plan(st: os.stat_result) -> tuple[list[tuple[int, int]], int]:
     return [(0, st.st_size)], CHUNK
 
 
-def evict(path: Path) -> None:
-    """Drop `path`'s pages from the page cache."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-    finally:
-        os.close(fd)
-
-
 @linux
 async def test_cached_file_is_served_from_the_loop(
     path: Path, closes: list[int], hops: list[str]
@@ -304,7 +295,7 @@ async def test_evicted_pages_are_read_in_a_thread(
     data = os.urandom(3 * HOP_BYTES + 5)
     file = tmp_path / "cold.bin"
     file.write_bytes(data)
-    evict(file)
+    evict_path(file)  # verified, or the test is skipped with the reason
     closes.clear()
     handle = FileHandle()
     await handle.open(str(file))
@@ -604,7 +595,7 @@ def test_memory_stays_flat(tmp_path: Path) -> None:
         file.truncate(1 << 30)
     warm = tmp_path / "warm.bin"
     warm.write_bytes(os.urandom(4 * HOP_BYTES))
-    evict(warm)
+    evict_path(warm)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     out = subprocess.run(
         [sys.executable, "-c", MEMORY_SCRIPT, str(big), str(warm)],

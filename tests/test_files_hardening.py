@@ -267,7 +267,9 @@ async def test_no_descriptor_left_open(
         big.write_bytes(os.urandom(SIZE))
         response = Small(big, stat_result=os.stat(big) if given_stat else None)
         await scenario(response, [])
-    await anyio.sleep(0.05)  # NOTE: a worker thread may still be closing
+    with anyio.move_on_after(5):  # NOTE: a worker thread may still be closing
+        while fds_to(big):
+            await anyio.sleep(0.005)
     assert fds_to(big) == 0
     assert open_fds() == before
 

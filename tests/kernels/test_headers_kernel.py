@@ -9,6 +9,9 @@ from urllib.parse import quote
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from fastresp import InvalidHeader
+
 from twin_strategies import (
     SETTINGS,
     TOKEN,
@@ -20,8 +23,6 @@ from twin_strategies import (
     media_types,
     statuses,
 )
-
-from fastresp import InvalidHeader
 
 REDIRECT_SAFE = ":/%#?=@[]!$&'()*+,;"
 
