@@ -1,4 +1,5 @@
-"""tools/fuzz.py: a short run of its core per area, and proof that it can fail."""
+"""tools/fuzz.py and its engine (tools/fuzz_engine.py): a short run per area, and proof that
+it can fail."""
 
 import importlib.util
 import os
@@ -22,6 +23,7 @@ def load_fuzz() -> ModuleType:
 
 
 fuzz = load_fuzz()
+engine = fuzz.engine
 
 
 def compiled_or_skip() -> None:
@@ -31,17 +33,17 @@ def compiled_or_skip() -> None:
         pytest.skip("compiled kernels not built")
 
 
-@pytest.mark.parametrize("area", fuzz.AREAS)
+@pytest.mark.parametrize("area", engine.AREAS)
 def test_twins_agree_for_two_seconds(area: str) -> None:
     compiled_or_skip()
     files = fuzz.inputs.Files() if area == "files" else None
     try:
-        targets = fuzz.targets_of(fuzz.load_pairs([area]))
-        divergence, stats = fuzz.run(targets, fuzz.inputs.generators(files), 20240601, 2.0)
+        targets = engine.targets_of(engine.load_pairs([area]))
+        divergence, stats = engine.run(targets, fuzz.inputs.generators(files), 20240601, 2.0)
     finally:
         if files is not None:
             files.close()
-    assert divergence is None, fuzz.report(divergence, 20240601, [area])
+    assert divergence is None, engine.report(divergence, 20240601, [area])
     assert stats.cases > 50
 
 
@@ -62,13 +64,13 @@ def test_a_divergent_twin_is_caught_with_a_reproducer() -> None:
         return result + " " if start == 0 else result  # one wrong byte, on one input in many
 
     pairs = {"ranges": (fake_twin(_ranges_py, "content_range", off_by_one), _ranges_py)}
-    divergence, _ = fuzz.run(fuzz.targets_of(pairs), fuzz.inputs.generators(None), 7, 10.0)
+    divergence, _ = engine.run(engine.targets_of(pairs), fuzz.inputs.generators(None), 7, 10.0)
     assert divergence is not None
-    text = fuzz.report(divergence, 7, ["ranges"])
+    text = engine.report(divergence, 7, ["ranges"])
     assert "DIVERGENCE in ranges.content_range" in text
     assert f"--seed 7 --areas ranges --replay {divergence.index}" in text
-    replayed = fuzz.case_at(
-        7, divergence.index, fuzz.targets_of(pairs), fuzz.inputs.generators(None)
+    replayed = engine.case_at(
+        7, divergence.index, engine.targets_of(pairs), fuzz.inputs.generators(None)
     )
     assert replayed.args == divergence.case.args
 
@@ -83,7 +85,7 @@ def test_a_different_exception_message_is_a_divergence() -> None:
             raise ValueError(f"{exc}!") from None
 
     pairs = {"cookies": (fake_twin(_cookies_py, "http_date", reworded), _cookies_py)}
-    divergence, _ = fuzz.run(fuzz.targets_of(pairs), fuzz.inputs.generators(None), 3, 10.0)
+    divergence, _ = engine.run(engine.targets_of(pairs), fuzz.inputs.generators(None), 3, 10.0)
     assert divergence is not None
     assert divergence.compiled[2] == divergence.pure[2] + "!"
 

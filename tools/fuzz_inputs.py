@@ -276,7 +276,7 @@ class Blank:
         self.cls = cls
 
     def new(self) -> object:
-        return self.cls.__new__(self.cls)
+        return object.__new__(self.cls)
 
     def __repr__(self) -> str:
         return f"Blank({self.cls.__name__})"
