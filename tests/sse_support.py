@@ -1,7 +1,7 @@
 """Shared by the EventSourceResponse tests that compare sse-starlette and fastresp."""
 
 import importlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from types import ModuleType, SimpleNamespace
 from typing import Any
 
@@ -9,7 +9,7 @@ import anyio
 
 from fastresp._asgi import Message
 
-from support import Exchange, call
+from support import REQUEST, Exchange, call, make_scope
 
 
 def clear_shutdown_flags() -> None:
@@ -54,3 +54,47 @@ START: Message = {"type": "http.response.start", "status": 200, "headers": SSE_H
 def sse_module(flavour: SimpleNamespace) -> ModuleType:
     """`sse_starlette.sse` or `fastresp.sse`: what `flavour` leaves out."""
     return importlib.import_module(flavour.EventSourceResponse.__module__)
+
+
+class Recorder:
+    """Yields `items`, then waits forever; records whether its cleanup ran."""
+
+    def __init__(self, *items: Any) -> None:
+        self.items = items
+        self.closed = False
+
+    async def gen(self) -> AsyncIterator[Any]:
+        try:
+            for item in self.items:
+                yield item
+            await anyio.sleep_forever()
+        finally:
+            self.closed = True
+
+
+async def drive(
+    response: Any, on_send: Callable[[list[Message]], object] | None = None
+) -> list[Message]:
+    """Run `response` for a client that never leaves; `on_send` sees the messages so far."""
+    sent: list[Message] = []
+    requested = False
+
+    async def receive() -> Message:
+        nonlocal requested
+        if not requested:
+            requested = True
+            return dict(REQUEST)
+        await anyio.sleep_forever()
+        raise AssertionError
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+        if on_send is not None:
+            on_send(sent)
+
+    await response(make_scope(), receive, send)
+    return sent
+
+
+def after(count: int, action: Callable[[], object]) -> Callable[[list[Message]], object]:
+    return lambda sent: action() if len(sent) == count else None

@@ -1,6 +1,7 @@
 """set_cookie / delete_cookie against Starlette, byte for byte."""
 
 import re
+import sys
 import time
 from datetime import UTC, date, datetime, timedelta, timezone
 from types import SimpleNamespace
@@ -147,6 +148,28 @@ def refusal(**kwargs: Any) -> tuple[str, str] | None:
 
 # Characters that matter to quoting and to header framing, then anything at all.
 SPECIAL = ' "\\;,=\t\r\n\x00\x01\x1f\x7f\x80\x85\xa0\xff\u0100\u2028\U0001f36a'
+@pytest.mark.parametrize(
+    "kwargs",
+    [{}, {"max_age": 5, "domain": "example.com", "httponly": True}, {"samesite": None}],
+)
+def test_partitioned_is_starlettes_where_starlette_has_it(
+    kwargs: dict[str, Any], frozen_time: None
+) -> None:
+    """Starlette writes `Partitioned` from Python 3.14 on and raises ValueError before
+    (difference 2): on 3.14+ the bytes must be Starlette's, which fastresp writes on
+    every Python."""
+    from support import flavour as load
+
+    kwargs = {"secure": True, "partitioned": True, **kwargs}
+    ours = cookie_header(load("fastresp"), "set_cookie", "k", "v", **kwargs)
+    theirs = cookie_header(load("starlette"), "set_cookie", "k", "v", **kwargs)
+    if sys.version_info >= (3, 14):
+        assert ours == theirs
+    else:
+        assert theirs[0] == "ValueError"
+        assert b"; Partitioned" in ours[1]
+
+
 special_text = st.text(st.one_of(st.sampled_from(SPECIAL), st.characters()))
 legal_keys = st.text(alphabet="abcXYZ019!#$%&'*+-.^_`|~:", min_size=1)
 

@@ -5,7 +5,7 @@ streams ended by `handle_exit()` on every backend, trio included."""
 import inspect
 import os
 import signal
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import anyio
@@ -16,7 +16,7 @@ from fastresp import _shutdown
 from fastresp._asgi import Message
 from fastresp.sse import AppStatus, EventSourceResponse
 
-from support import REQUEST, make_scope
+from sse_support import Recorder, after, drive
 
 POLL = 0.01
 SURFACE = (
@@ -93,37 +93,12 @@ def test_handle_exit_behaves_as_sse_starlette() -> None:
 # --- streams end on handle_exit(), on every backend -------------------------------------
 
 
-async def stream(action: Any) -> tuple[list[Message], bool]:
+async def stream(action: Callable[[], object]) -> tuple[list[Message], bool]:
     """An endless stream; `action()` runs once the first event is out. (messages, closed)"""
-    closed = False
-
-    async def events() -> AsyncIterator[str]:
-        nonlocal closed
-        try:
-            yield "a"
-            await anyio.sleep_forever()
-        finally:
-            closed = True
-
-    sent: list[Message] = []
-    requested = False
-
-    async def receive() -> Message:
-        nonlocal requested
-        if not requested:
-            requested = True
-            return dict(REQUEST)
-        await anyio.sleep_forever()
-        raise AssertionError
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-        if len(sent) == 2:
-            action()
-
+    source = Recorder("a")
     with anyio.fail_after(5):
-        await EventSourceResponse(events())(make_scope(), receive, send)
-    return sent, closed
+        sent = await drive(EventSourceResponse(source.gen()), after(2, action))
+    return sent, source.closed
 
 
 @pytest.mark.anyio

@@ -15,6 +15,7 @@ from fastresp._asgi import Message
 from sse_support import (
     END,
     START,
+    Recorder,
     body,
     bounded_call,
     clear_shutdown_flags,
@@ -54,24 +55,8 @@ async def test_client_disconnect(flavour: SimpleNamespace, spec_version: str | N
     assert response.active is False
 
 
-class Recorder:
-    """A generator that records whether its cleanup ran."""
-
-    def __init__(self, items: list[Any]) -> None:
-        self.items = items
-        self.closed = False
-
-    async def gen(self) -> AsyncIterator[Any]:
-        try:
-            for item in self.items:
-                yield item
-            await anyio.sleep_forever()
-        finally:
-            self.closed = True
-
-
 async def test_send_error_closes_the_iterator(flavour: SimpleNamespace) -> None:
-    source = Recorder(["a", "b", "c"])
+    source = Recorder("a", "b", "c")
     with pytest.raises(OSError, match="client went away"):
         await bounded_call(
             flavour.EventSourceResponse(source.gen()), send_error_after=2, spec_version="2.4"
@@ -80,7 +65,7 @@ async def test_send_error_closes_the_iterator(flavour: SimpleNamespace) -> None:
 
 
 async def test_encoding_error_closes_the_iterator(flavour: SimpleNamespace) -> None:
-    source = Recorder(["a", {"retry": "soon"}])
+    source = Recorder("a", {"retry": "soon"})
     with pytest.raises(TypeError, match=r"^retry argument must be int$"):
         await bounded_call(flavour.EventSourceResponse(source.gen()))
     assert source.closed
@@ -105,7 +90,7 @@ def is_ping(message: Message) -> bool:
 
 @pytest.mark.parametrize("frozen", [is_data, is_ping], ids=["event", "ping"])
 async def test_send_timeout(flavour: SimpleNamespace, frozen: Callable[[Message], bool]) -> None:
-    source = Recorder(["a", "b"])
+    source = Recorder("a", "b")
     response = flavour.EventSourceResponse(source.gen(), send_timeout=0.05, ping=0.05)
     with pytest.raises(TimeoutError) as caught:
         await frozen_call(response, frozen)

@@ -4,9 +4,8 @@ import asyncio
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from types import FrameType
-from typing import Any
 from unittest import mock
 
 import anyio
@@ -17,7 +16,8 @@ from fastresp import _shutdown
 from fastresp._asgi import Message
 from fastresp.sse import AppStatus, EventSourceResponse
 
-from support import REQUEST, call, make_scope
+from sse_support import Recorder, after, drive
+from support import call
 
 pytestmark = pytest.mark.anyio
 
@@ -60,50 +60,6 @@ def app_status(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 def request_shutdown() -> None:
     AppStatus.should_exit = True
-
-
-class Recorder:
-    """Yields `items`, then waits forever; records whether its cleanup ran."""
-
-    def __init__(self, *items: Any) -> None:
-        self.items = items
-        self.closed = False
-
-    async def gen(self) -> AsyncIterator[Any]:
-        try:
-            for item in self.items:
-                yield item
-            await anyio.sleep_forever()
-        finally:
-            self.closed = True
-
-
-async def drive(
-    response: Any, on_send: Callable[[list[Message]], object] | None = None
-) -> list[Message]:
-    """Run `response` for a client that never leaves; `on_send` sees the messages so far."""
-    sent: list[Message] = []
-    requested = False
-
-    async def receive() -> Message:
-        nonlocal requested
-        if not requested:
-            requested = True
-            return dict(REQUEST)
-        await anyio.sleep_forever()
-        raise AssertionError
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-        if on_send is not None:
-            on_send(sent)
-
-    await response(make_scope(), receive, send)
-    return sent
-
-
-def after(count: int, action: Callable[[], object]) -> Callable[[list[Message]], object]:
-    return lambda sent: action() if len(sent) == count else None
 
 
 async def test_shutdown_ends_the_stream() -> None:
