@@ -29,6 +29,7 @@ __all__ = [
     "Scope",
     "Send",
     "deny_websocket",
+    "disconnects_by_send",
     "raise_unwrapped",
     "run_until_disconnect",
     "spec_version",
@@ -54,11 +55,13 @@ def deny_websocket(send: Send) -> Send:
 
 
 _SPECS: dict[str, tuple[int, ...]] = {}
+_BY_SEND: dict[str, bool] = {}
+_NO_ASGI: dict[str, str] = {}  # NOTE: read only
 
 
 def spec_version(scope: Scope) -> tuple[int, ...]:
     """The scope's ASGI spec version; "2.0" when the server does not say."""
-    text = scope.get("asgi", {}).get("spec_version", "2.0")
+    text = scope.get("asgi", _NO_ASGI).get("spec_version", "2.0")
     # PERF: a server sends one or two versions: parsed once each (-1 us per response).
     version = _SPECS.get(text)
     if version is None:
@@ -66,6 +69,18 @@ def spec_version(scope: Scope) -> tuple[int, ...]:
         if len(_SPECS) < 16:
             _SPECS[text] = version
     return version
+
+
+def disconnects_by_send(scope: Scope) -> bool:
+    """Whether the server reports a disconnect by failing `send` (ASGI spec >= 2.4)."""
+    text = scope.get("asgi", _NO_ASGI).get("spec_version", "2.0")
+    # PERF: one look-up per response, not a parse and a tuple comparison.
+    by_send = _BY_SEND.get(text)
+    if by_send is None:
+        by_send = spec_version(scope) >= (2, 4)
+        if len(_BY_SEND) < 16:
+            _BY_SEND[text] = by_send
+    return by_send
 
 
 def raise_unwrapped(errors: list[BaseException]) -> NoReturn:
@@ -240,13 +255,15 @@ async def _watch_disconnect(receive: Receive, helpers: Helpers) -> None:
     helpers.cancel()
 
 
-async def run_until_disconnect(receive: Receive, job: Callable[[], Awaitable[None]]) -> bool:
-    """Run `job` while watching `receive` for `http.disconnect`.
+async def run_until_disconnect(
+    receive: Receive, job: Callable[..., Awaitable[None]], *args: Any
+) -> bool:
+    """Run `job(*args)` while watching `receive` for `http.disconnect`.
 
     Returns True if the client disconnected first (the job was cancelled), False if
     the job finished. Errors from the job or from `receive` propagate unwrapped.
     """
     async with Helpers() as helpers:
         helpers.start_soon(_watch_disconnect, receive, helpers)
-        await job()
+        await job(*args)
     return helpers.cancelled
