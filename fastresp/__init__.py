@@ -1,4 +1,7 @@
-"""fastresp: fast, strict drop-in replacements for Starlette's responses and SSE."""
+"""fastresp: fast, strict drop-in replacements for Starlette's responses and SSE.
+
+A facade: it only re-exports (the classes live in `base`, `streaming`, `files`, `sse`).
+"""
 
 from ._errors import (
     ClientDisconnect,
@@ -9,20 +12,11 @@ from ._errors import (
 )
 from ._speedups import COMPILED
 from .background import BackgroundTask, BackgroundTasks
+from .base import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from .files import FileResponse
 from .headers import MutableHeaders
-from .responses import (
-    EventSourceResponse,
-    FileResponse,
-    HTMLResponse,
-    JSONResponse,
-    JSONServerSentEvent,
-    PlainTextResponse,
-    RedirectResponse,
-    Response,
-    SendTimeoutError,
-    ServerSentEvent,
-    StreamingResponse,
-)
+from .sse import EventSourceResponse, JSONServerSentEvent, SendTimeoutError, ServerSentEvent
+from .streaming import StreamingResponse
 
 __version__ = "0.1.0"
 

@@ -1,17 +1,11 @@
 from collections.abc import Mapping
 from typing import Any
 
-from ._headers_py import _Response
-
 __all__ = [
     "build_raw_headers",
     "content_disposition",
     "content_type_header",
-    "declare_stock_methods",
     "encode_header",
-    "init_redirect",
-    "init_response",
-    "json_body",
     "quote_url",
     "response_headers",
     "set_header",
@@ -29,23 +23,6 @@ def response_headers(
     media_type: str | None,
     charset: str,
 ) -> list[tuple[bytes, bytes]]: ...
-def json_body(content: Any) -> bytes: ...
-def init_response(
-    response: _Response,
-    content: Any,
-    status_code: int,
-    headers: Mapping[str, str] | None,
-    media_type: str | None,
-    background: Any,
-) -> None: ...
-def init_redirect(
-    response: _Response,
-    url: Any,
-    status_code: int,
-    headers: Mapping[str, str] | None,
-    background: Any,
-) -> None: ...
 def set_header(raw: list[tuple[bytes, bytes]], name: bytes, value: bytes) -> None: ...
-def declare_stock_methods(render: Any, render_json: Any, init_headers: Any) -> None: ...
 def quote_url(url: str) -> str: ...
 def content_disposition(disposition_type: str, filename: str) -> str: ...

@@ -1,4 +1,4 @@
-"""Header and response-construction kernels, pure twin (the reference for `_headers_c`).
+"""Header kernels, pure twin (the reference for `_headers_c`).
 
 Validation (every header fastresp builds from user input goes through here):
 - A name, once lower-cased and latin-1 encoded, must be a non-empty token (RFC 9110
@@ -14,8 +14,7 @@ Both raise `InvalidHeader` (a `ValueError`), naming the header as it was given.
 
 import re
 from collections.abc import Mapping
-from json import JSONEncoder
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import quote
 
 from ._errors import InvalidHeader
@@ -24,11 +23,7 @@ __all__ = [
     "build_raw_headers",
     "content_disposition",
     "content_type_header",
-    "declare_stock_methods",
     "encode_header",
-    "init_redirect",
-    "init_response",
-    "json_body",
     "quote_url",
     "response_headers",
     "set_header",
@@ -45,10 +40,6 @@ _TOKEN = "!#$%&'*+\\-.^_`|~0-9A-Za-z"
 _IS_TOKEN = re.compile(f"[{_TOKEN}]+").fullmatch
 _IS_TOKEN_BYTES = re.compile(f"[{_TOKEN}]+".encode()).fullmatch
 _FIND_CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]").search
-
-# COMPAT: Starlette's JSONResponse options, so the same bytes and errors (NaN: ValueError,
-# unknown types: TypeError, circular: ValueError).
-_JSON_ENCODE = JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
 
 # The content-type cache: the value depends only on (media_type, charset).
 _CONTENT_TYPES: dict[tuple[str, str], bytes] = {}
@@ -145,61 +136,6 @@ def response_headers(
     return build_raw_headers(headers, length, content_type)
 
 
-def json_body(content: Any) -> bytes:
-    """`content` as compact UTF-8 JSON; a structure nested too deeply for the encoder
-    raises `ValueError` (chained from its `RecursionError`)."""
-    try:
-        text = _JSON_ENCODE(content)
-    except RecursionError as exc:
-        raise ValueError("JSON content is nested too deeply to serialise") from exc
-    return text.encode("utf-8")
-
-
-class _Response(Protocol):
-    """What `init_response` sets and calls on a `fastresp.Response`."""
-
-    status_code: int
-    media_type: str | None
-    background: Any
-    body: bytes | memoryview
-    raw_headers: list[tuple[bytes, bytes]]
-
-    def render(self, content: Any) -> bytes | memoryview: ...
-    def init_headers(self, headers: Mapping[str, str] | None = None) -> None: ...
-
-
-def init_response(
-    response: _Response,
-    content: Any,
-    status_code: int,
-    headers: Mapping[str, str] | None,
-    media_type: str | None,
-    background: Any,
-) -> None:
-    """`Response.__init__`: set the attributes, then `render()` and `init_headers()`."""
-    response.status_code = status_code
-    if media_type is not None:
-        response.media_type = media_type
-    response.background = background
-    response.body = response.render(content)
-    response.init_headers(headers)
-
-
-def init_redirect(
-    response: _Response,
-    url: Any,
-    status_code: int,
-    headers: Mapping[str, str] | None,
-    background: Any,
-) -> None:
-    """`RedirectResponse.__init__`: `init_response` with no content, then a Location of
-    `quote_url(str(url))` replacing any that `headers` gave (as Starlette's
-    `self.headers["location"] = ...`)."""
-    init_response(response, b"", status_code, headers, None, background)
-    raw = response.raw_headers
-    set_header(raw, b"location", quote_url(str(url)).encode("latin-1"))
-
-
 def set_header(raw: list[tuple[bytes, bytes]], name: bytes, value: bytes) -> None:
     """Set `name` in a raw header list: the first entry replaced in place, later ones
     dropped, appended if there is none (`MutableHeaders.__setitem__`)."""
@@ -215,12 +151,6 @@ def set_header(raw: list[tuple[bytes, bytes]], name: bytes, value: bytes) -> Non
         index += 1
     if not found:
         raw.append((name, value))
-
-
-def declare_stock_methods(render: Any, render_json: Any, init_headers: Any) -> None:
-    """Name fastresp's own `Response.render`, `JSONResponse.render` and
-    `Response.init_headers`: the compiled `init_response` does their work inline for a
-    class that inherits them. This twin always calls the methods, so it ignores them."""
 
 
 def quote_url(url: str) -> str:

@@ -8,7 +8,8 @@ sets the response's `shutdown_event`, then cancels the task group: at once, or w
 now + grace, so a stream that finishes earlier is never cut short).
 
 Shutdown is requested while `AppStatus.should_exit` reads true, which is:
-- after anyone sets it (the application, its own signal handler, a test), or
+- after anyone sets it (the application, its own signal handler, a test), or calls
+  `AppStatus.handle_exit()` (sse-starlette's entry point) while automatic drain is on, or
 - while automatic drain is on and the SIGTERM handler is a bound method of an object
   whose `should_exit` is true. uvicorn installs `Server.handle_exit` that way while it
   serves, so uvicorn is found without being imported or patched, and a finished
@@ -43,6 +44,7 @@ def _server_is_exiting() -> bool:
 class _AppStatusType(type):
     _exit_requested: bool
     enable_automatic_graceful_drain: bool
+    original_handler: Callable[..., object] | None
 
     @property
     def should_exit(cls) -> bool:
@@ -62,15 +64,19 @@ class _AppStatusType(type):
 
 
 class AppStatus(metaclass=_AppStatusType):
-    """Process-wide shutdown switch, like sse-starlette's `AppStatus`.
+    """Process-wide shutdown switch, with sse-starlette's `AppStatus` surface.
 
-    Set `AppStatus.should_exit = True` to end every event stream (after its grace
-    period); reset it to False to stream again. It also reads True while uvicorn shuts
-    down, unless `disable_automatic_graceful_drain()` was called.
+    Set `AppStatus.should_exit = True`, or call `AppStatus.handle_exit()`, to end every
+    event stream (after its grace period); reset `should_exit` to False to stream
+    again. It also reads True while uvicorn shuts down, unless
+    `disable_automatic_graceful_drain()` was called.
     """
 
     _exit_requested = False
     enable_automatic_graceful_drain = True
+    # COMPAT: sse-starlette stores uvicorn's `Server.handle_exit` here when it patches
+    # it; fastresp patches nothing, so it is None until the application sets one.
+    original_handler: Callable[..., object] | None = None
 
     @staticmethod
     def disable_automatic_graceful_drain() -> None:
@@ -81,6 +87,16 @@ class AppStatus(metaclass=_AppStatusType):
     def enable_automatic_graceful_drain_mode() -> None:
         """End streams when the server shuts down again (the default)."""
         AppStatus.enable_automatic_graceful_drain = True
+
+    @staticmethod
+    def handle_exit(*args: Any, **kwargs: Any) -> None:
+        """Request shutdown, as sse-starlette's does: set `should_exit` unless automatic
+        drain is disabled, then call `original_handler(*args, **kwargs)` if one is set
+        (a signal handler's `(signum, frame)` pass straight through)."""
+        if AppStatus.enable_automatic_graceful_drain:
+            AppStatus.should_exit = True
+        if AppStatus.original_handler is not None:
+            AppStatus.original_handler(*args, **kwargs)
 
 
 class Group(Protocol):

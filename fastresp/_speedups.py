@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 NO_EXTENSIONS = bool(os.getenv("FASTRESP_NO_EXTENSIONS")) or sys.implementation.name != "cpython"
 
 if TYPE_CHECKING or NO_EXTENSIONS:  # type checkers always see the pure twins
+    from . import _construct_py as construct
     from . import _cookies_py as cookies
     from . import _files_py as files
     from . import _headers_py as headers
@@ -16,6 +17,7 @@ if TYPE_CHECKING or NO_EXTENSIONS:  # type checkers always see the pure twins
     COMPILED = False
 else:
     try:
+        from . import _construct_c as construct  # type: ignore[no-redef]
         from . import _cookies_c as cookies  # type: ignore[no-redef]
         from . import _files_c as files  # type: ignore[no-redef]
         from . import _headers_c as headers  # type: ignore[no-redef]
@@ -24,6 +26,7 @@ else:
 
         COMPILED = True
     except ImportError:  # no wheel for this platform and no compiler at install time
+        from . import _construct_py as construct
         from . import _cookies_py as cookies
         from . import _files_py as files
         from . import _headers_py as headers
@@ -32,4 +35,4 @@ else:
 
         COMPILED = False
 
-__all__ = ["COMPILED", "NO_EXTENSIONS", "cookies", "files", "headers", "ranges", "sse"]
+__all__ = ["COMPILED", "NO_EXTENSIONS", "construct", "cookies", "files", "headers", "ranges", "sse"]

@@ -79,8 +79,8 @@ from ._speedups import files as _files
 from ._speedups import headers as _headers
 from ._speedups import ranges as _ranges
 from .background import Background
+from .base import PlainTextResponse, Response
 from .headers import RawHeaders, setdefault_raw
-from .responses import PlainTextResponse, Response
 
 __all__ = ["FileResponse"]
 

@@ -7,7 +7,7 @@ Deliberate difference from Starlette (tested in tests/test_header_validation.py)
 
 1. Every write through the view (`h[k] = v`, `append`, `setdefault`, `update`, `|=`,
    `|`, `add_vary_header`, `MutableHeaders(headers=...)`) checks the name and value
-   as `headers=` does (fastresp/responses.py, difference 5) and raises
+   as `headers=` does (fastresp/base.py, difference 5) and raises
    `fastresp.InvalidHeader` (a `ValueError`) instead of storing a header that would
    split the response. `setdefault` checks its value even when the header exists.
    Bytes put straight into the raw list (`raw.append(...)`, `raw.extend(...)`, as

@@ -30,8 +30,9 @@ Deliberate differences from `sse_starlette` (each has its own test). Headers and
    only on asyncio), and on any server through `AppStatus.should_exit`.
 2. uvicorn is neither imported nor patched: `AppStatus.should_exit` reads True while a
    uvicorn server shuts down (found through its SIGTERM handler) instead of being set
-   for the rest of the process by a patched `Server.handle_exit`; so `AppStatus` has
-   no `handle_exit` or `original_handler`.
+   for the rest of the process by a patched `Server.handle_exit`; so
+   `AppStatus.original_handler` is None until the application sets one (`handle_exit()`
+   itself behaves as sse-starlette's).
 3. `ping`, `shutdown_grace_period` and `cleanup_timeout` refuse NaN with the
    ValueError they raise for negative values (sse-starlette accepts NaN).
 4. An event `id` or `event` that is not a str, or a dict item with an unknown key,
@@ -68,8 +69,8 @@ from ._asgi import Helpers, Message, Receive, Scope, Send, deny_websocket
 from ._shutdown import AppStatus, ShutdownWatch
 from ._speedups import sse as _sse
 from .background import Background
+from .base import Response
 from .headers import MutableHeaders
-from .responses import Response
 from .streaming import _ThreadedIterator
 
 __all__ = [

@@ -35,7 +35,7 @@ Deliberate differences from `starlette.responses` / `sse_starlette` (each has it
 
 import starlette.responses as _starlette
 
-from . import _errors, background, files, headers, responses, sse, streaming
+from . import _errors, background, base, files, headers, sse, streaming
 
 __all__ = [
     "BackgroundTask",
@@ -74,7 +74,7 @@ SendTimeoutError = sse.SendTimeoutError
 # fastresp's always win at run time, which tests/test_starlette_compat.py pins.
 
 
-class Response(responses.Response, _starlette.Response):  # type: ignore[misc]
+class Response(base.Response, _starlette.Response):  # type: ignore[misc]
     """`fastresp.Response` that FastAPI treats as a `starlette.responses.Response`."""
 
 
@@ -82,17 +82,17 @@ class Response(responses.Response, _starlette.Response):  # type: ignore[misc]
 # for all of them as it does in Starlette; the MRO stays fastresp, then Starlette.
 
 
-class HTMLResponse(responses.HTMLResponse, Response, _starlette.HTMLResponse):  # type: ignore[misc]
+class HTMLResponse(base.HTMLResponse, Response, _starlette.HTMLResponse):  # type: ignore[misc]
     """`fastresp.HTMLResponse` that is also a `starlette.responses.HTMLResponse`."""
 
 
 class PlainTextResponse(  # type: ignore[misc]
-    responses.PlainTextResponse, Response, _starlette.PlainTextResponse
+    base.PlainTextResponse, Response, _starlette.PlainTextResponse
 ):
     """`fastresp.PlainTextResponse` that is also a `starlette.responses.PlainTextResponse`."""
 
 
-class JSONResponse(responses.JSONResponse, Response, _starlette.JSONResponse):  # type: ignore[misc]
+class JSONResponse(base.JSONResponse, Response, _starlette.JSONResponse):  # type: ignore[misc]
     """`fastresp.JSONResponse` that is also a `starlette.responses.JSONResponse`.
 
     Being a Starlette `JSONResponse` subclass is what makes FastAPI attach a route's
@@ -101,7 +101,7 @@ class JSONResponse(responses.JSONResponse, Response, _starlette.JSONResponse):  
 
 
 class RedirectResponse(  # type: ignore[misc]
-    responses.RedirectResponse, Response, _starlette.RedirectResponse
+    base.RedirectResponse, Response, _starlette.RedirectResponse
 ):
     """`fastresp.RedirectResponse` that is also a `starlette.responses.RedirectResponse`."""
 

@@ -39,7 +39,7 @@ import anyio.to_thread
 from ._asgi import Receive, Scope, Send, deny_websocket, disconnects_by_send, run_until_disconnect
 from ._errors import ClientDisconnect
 from .background import Background
-from .responses import Response
+from .base import Response
 
 __all__ = [
     "AsyncContentStream",

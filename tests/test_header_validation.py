@@ -1,6 +1,6 @@
 """Headers and status codes, checked on every route they arrive by, for every class.
 
-fastresp/responses.py differences 5 and 6 (each class's `init_headers` goes through the
+fastresp/base.py differences 5 and 6 (each class's `init_headers` goes through the
 same kernel, so the streaming, file and SSE responses are covered without code of their
 own), fastresp/headers.py difference 1 (writes through `response.headers`), and the
 Content-Disposition and Location values that fastresp builds itself (issue 4, point 6).

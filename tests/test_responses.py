@@ -1,7 +1,7 @@
 """Response, HTMLResponse, PlainTextResponse, JSONResponse, RedirectResponse.
 
 Parity tests run one scenario under Starlette and fastresp and demand identical ASGI
-messages; the deliberate differences (fastresp/responses.py docstring) are tested below.
+messages; the deliberate differences (fastresp/base.py docstring) are tested below.
 """
 
 import array
@@ -225,7 +225,7 @@ def test_redirect_accepts_url_objects() -> None:
     assert r.headers["location"] == "http://h/a%20b"
 
 
-# Deliberate differences (fastresp/responses.py docstring) ----------------------------
+# Deliberate differences (fastresp/base.py docstring) ----------------------------
 
 
 @pytest.mark.parametrize("content", [12345, 1.5, ["list"], bytearray(b"x")])

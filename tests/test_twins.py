@@ -22,11 +22,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fastresp import _cookies_py, _headers_py, _ranges_py
+from fastresp import _construct_py, _cookies_py, _headers_py, _ranges_py
 
-AREAS = ("headers", "cookies", "ranges")
+AREAS = ("headers", "construct", "cookies", "ranges")
 PURE: dict[str, ModuleType] = {
     "headers": _headers_py,
+    "construct": _construct_py,
     "cookies": _cookies_py,
     "ranges": _ranges_py,
 }
@@ -42,7 +43,7 @@ def _compiled(area: str) -> ModuleType:
 
 
 COMPILED = {area: _compiled(area) for area in AREAS}
-headers_c, cookies_c, ranges_c = (COMPILED[area] for area in AREAS)
+headers_c, cookies_c, ranges_c = (COMPILED[area] for area in ("headers", "cookies", "ranges"))
 
 pytestmark = pytest.mark.compiled
 SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])

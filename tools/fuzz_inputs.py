@@ -265,6 +265,50 @@ def chunk_size(src: Source) -> int:
     return pick(src, (0, -1, 1, 7, 2**64)) if chance(src, 10) else src.int(512, 2**17)
 
 
+# --- construction ------------------------------------------------------------------------
+
+
+class Blank:
+    """A response class to construct: each twin is handed a fresh, uninitialised instance
+    (tools/fuzz.py), whose attributes are compared afterwards."""
+
+    def __init__(self, cls: type[Any]) -> None:
+        self.cls = cls
+
+    def new(self) -> object:
+        return self.cls.__new__(self.cls)
+
+    def __repr__(self) -> str:
+        return f"Blank({self.cls.__name__})"
+
+
+def response_classes() -> list[type[Any]]:
+    """fastresp's complete responses and subclasses that take the compiled kernel's
+    generic path (imported late: atheris instruments fastresp at its import)."""
+    from fastresp import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+
+    class Rendering(Response):
+        def render(self, content: Any) -> bytes:
+            return repr(content).encode()
+
+    class Latin1(PlainTextResponse):
+        charset = "latin-1"
+
+    return [Response, HTMLResponse, PlainTextResponse, JSONResponse, RedirectResponse,
+            Rendering, Latin1]  # fmt: skip
+
+
+def content(src: Source) -> object:
+    kind = src.int(0, 4)
+    if kind == 0:
+        return text(src)
+    if kind == 1:
+        return text(src).encode("utf-8", "surrogatepass")
+    if kind == 2:
+        return {text(src): pick(src, (integer(src), None, 1.5, float("nan"), [True]))}
+    return pick(src, (None, memoryview(b"mv"), b"", [1, "\ud800"], {1, 2}, 12, Text("t")))
+
+
 # --- arguments by parameter name --------------------------------------------------------
 
 Gen = Callable[[Source], Any]
@@ -272,17 +316,19 @@ Gen = Callable[[Source], Any]
 
 def generators(files: Files | None) -> dict[str, Gen]:
     """`area.param` or `param` -> generator; the area-specific key wins."""
+    responses = response_classes()
+    headers: Gen = lambda s: pick(  # noqa: E731
+        s,
+        (
+            None,
+            {text(s): text(s) for _ in range(s.int(0, 4))},
+            {"Content-Length": "1", "content-type": text(s)},
+            [("a", "b")],
+        ),
+    )
     gens: dict[str, Gen] = {
         # headers
-        "headers.headers": lambda s: pick(
-            s,
-            (
-                None,
-                {text(s): text(s) for _ in range(s.int(0, 4))},
-                {"Content-Length": "1", "content-type": text(s)},
-                [("a", "b")],
-            ),
-        ),
+        "headers.headers": headers,
         "content_length": lambda s: pick(s, (-1, 0, 5, s.int(-5, 2**64), 2**63, 2**63 - 1)),
         "headers.content_type": lambda s: pick(
             s, (None, b"text/plain", text(s).encode("utf-8", "surrogatepass"))
@@ -292,6 +338,12 @@ def generators(files: Files | None) -> dict[str, Gen]:
         "url": lambda s: pick(s, ("/a?b=c#d", "http://h/\u00e9 x", "%41%zz%", "")) + text(s),
         "disposition_type": lambda s: pick(s, ("attachment", "inline", text(s))),
         "filename": text,
+        # construct
+        "construct.headers": headers,
+        "response": lambda s: Blank(pick(s, responses)) if chance(s, 95) else wrong(s),
+        "content": content,
+        "status_code": lambda s: pick(s, (200, 201, 204, 304, 101, 599, integer(s), True, "200")),
+        "background": lambda s: None,
         # cookies
         "key": lambda s: pick(s, ("k", "sid", "a.b", "k", "Path", "max-AGE", "a b", "", text(s))),
         "value": lambda s: text(s) if chance(s, 80) else integer(s),

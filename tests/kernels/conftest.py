@@ -31,6 +31,11 @@ def headers_impl(request: pytest.FixtureRequest) -> ModuleType:
     return load_twin("headers", request.param)
 
 
+@pytest.fixture(scope="session", params=twins("construct"))
+def construct_impl(request: pytest.FixtureRequest) -> ModuleType:
+    return load_twin("construct", request.param)
+
+
 @pytest.fixture(scope="session", params=twins("cookies"))
 def cookies_impl(request: pytest.FixtureRequest) -> ModuleType:
     return load_twin("cookies", request.param)

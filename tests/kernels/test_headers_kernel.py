@@ -1,21 +1,25 @@
 """Header kernels, over both twins."""
 
 import array
-import importlib
-import json
-import math
-import os
 import re
-import string
-from collections.abc import Callable
 from http import HTTPStatus
 from types import ModuleType
-from typing import Any
 from urllib.parse import quote
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from twin_strategies import (
+    SETTINGS,
+    TOKEN,
+    agree,
+    bodies,
+    hostile,
+    hostile_text,
+    load_pair,
+    media_types,
+    statuses,
+)
 
 from fastresp import InvalidHeader
 
@@ -93,7 +97,6 @@ def test_content_disposition(headers_impl: ModuleType, filename: str, expected: 
 
 # --- validation -----------------------------------------------------------------------------
 
-TOKEN = frozenset(string.ascii_letters + string.digits + "!#$%&'*+-.^_`|~")
 CONTROL = frozenset(chr(c) for c in [*range(0x20), 0x7F]) - {"\t"}
 
 
@@ -193,104 +196,13 @@ def test_response_headers_content_type(headers_impl: ModuleType) -> None:
             headers_impl.response_headers(None, 200, b"", "text/x\n", "utf-8")
 
 
-# --- json_body ------------------------------------------------------------------------------
-
-json_values = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
-    max_leaves=20,
-)
-
-
-@settings(max_examples=300, deadline=None)
-@given(content=json_values)
-def test_json_body_matches_starlette_options(headers_impl: ModuleType, content: object) -> None:
-    expected = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    assert headers_impl.json_body(content) == expected.encode("utf-8")
-
-
-@pytest.mark.parametrize(
-    ("content", "error"),
-    [(float("nan"), ValueError), ([math.inf], ValueError), ({1: object()}, TypeError)],
-)
-def test_json_body_errors_as_stdlib(
-    headers_impl: ModuleType, content: object, error: type[Exception]
-) -> None:
-    with pytest.raises(error) as expected:
-        json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    with pytest.raises(error, match=f"^{re.escape(str(expected.value))}$"):
-        headers_impl.json_body(content)
-
-
-def test_json_body_circular_and_deep(headers_impl: ModuleType) -> None:
-    loop: dict[str, object] = {}
-    loop["self"] = loop
-    with pytest.raises(ValueError, match=r"^Circular reference detected$"):
-        headers_impl.json_body(loop)
-    deep: list[object] = []
-    for _ in range(100_000):
-        deep = [deep]
-    with pytest.raises(ValueError, match="nested too deeply") as err:
-        headers_impl.json_body(deep)
-    assert isinstance(err.value.__cause__, RecursionError)
-    assert headers_impl.json_body([[1]]) == b"[[1]]"  # no stale state after a failure
-
-
 # --- compiled vs pure: same value, or same exception type and message ------------------------
 
 
 @pytest.fixture(scope="module")
 def pair() -> tuple[ModuleType, ModuleType]:
-    """(compiled, pure); the compiled one told the stock methods, as responses.py does."""
-    from fastresp import JSONResponse, Response
-
-    try:
-        compiled = importlib.import_module("fastresp._headers_c")
-    except ImportError:
-        if os.environ.get("FASTRESP_REQUIRE_COMPILED"):
-            raise
-        pytest.skip("compiled kernels not built")
-    compiled.declare_stock_methods(Response.render, JSONResponse.render, Response.init_headers)
-    return compiled, importlib.import_module("fastresp._headers_py")
-
-
-def outcome(fn: Callable[..., object], *args: object) -> tuple[object, ...]:
-    try:
-        result = fn(*args)
-    except Exception as exc:
-        return (type(exc).__name__, str(exc))
-    return ("ok", type(result), result)
-
-
-def agree(pair: tuple[ModuleType, ModuleType], name: str, *args: object) -> tuple[object, ...]:
-    compiled, pure = (outcome(getattr(twin, name), *args) for twin in pair)
-    assert compiled == pure, (name, args)
-    return pure
-
-
-class Lying(str):
-    """A str subclass whose lower() lies: only the pure code path calls it."""
-
-    def lower(self) -> str:
-        return "content-length"
-
-
-HOSTILE = "\x00\t\n\r \"'(),/:;=@[]\\{}\x7f\x80\x85\xa0\xe9\xff\u0130\u212a\u2028\ud800"
-hostile_text = st.text(
-    st.one_of(
-        st.sampled_from(HOSTILE),
-        st.sampled_from(sorted(TOKEN)),
-        st.characters(max_codepoint=0xFF),
-        st.characters(),
-    ),
-    max_size=10,
-)
-hostile = st.one_of(hostile_text, hostile_text.map(Lying), st.integers(), st.binary(max_size=3))
-SETTINGS = settings(max_examples=400, deadline=None)
+    """(compiled, pure)."""
+    return load_pair("headers")
 
 
 @pytest.mark.compiled
@@ -329,27 +241,6 @@ def test_twins_content_disposition(
     agree(pair, "content_disposition", disposition_type, filename)
 
 
-statuses = st.one_of(
-    st.integers(90, 610),
-    st.sampled_from([0, -1, 2**63, 2**64, -(2**63) - 1, True, False, 200.0, "200", None]),
-    st.sampled_from(list(HTTPStatus)),
-)
-bodies = st.one_of(
-    st.none(),
-    st.binary(max_size=5),
-    st.binary(max_size=5).map(lambda data: memoryview(data)),
-    st.binary(max_size=5).map(bytearray),
-    st.builds(lambda: memoryview(array.array("d", [1.0]))),
-    st.text(max_size=3),
-    st.integers(),
-)
-media_types = st.one_of(
-    st.none(),
-    st.sampled_from(["text/plain", "application/json", "text/html; charset=x", "TEXT/csv"]),
-    hostile,
-)
-
-
 @pytest.mark.compiled
 @SETTINGS
 @given(
@@ -368,108 +259,6 @@ def test_twins_response_headers(
     charset: object,
 ) -> None:
     agree(pair, "response_headers", headers, status_code, body, media_type, charset)
-
-
-@pytest.mark.compiled
-@SETTINGS
-@given(
-    content=st.one_of(
-        json_values,
-        st.sampled_from([float("nan"), -math.inf, {1, 2}, b"x", object(), {(1,): 2}]),
-        st.lists(st.sampled_from([float("inf"), "\ud800", 1]), max_size=3),
-    )
-)
-def test_twins_json_body(pair: tuple[ModuleType, ModuleType], content: object) -> None:
-    result = agree(pair, "json_body", content)
-    if result[0] == "ValueError":
-        return
-    assert result[0] in ("ok", "TypeError", "UnicodeEncodeError")
-
-
-def _classes() -> list[type[Any]]:
-    from fastresp import HTMLResponse, JSONResponse, PlainTextResponse, Response
-
-    class Csv(PlainTextResponse):
-        media_type = "text/csv"
-        charset = "latin-1"
-
-    class Rendering(Response):
-        def render(self, content: Any) -> bytes:
-            return repr(content).encode()
-
-    class Property(Response):
-        @property
-        def charset(self) -> str:  # type: ignore[override]
-            return "utf-16-le"
-
-    return [Response, HTMLResponse, PlainTextResponse, JSONResponse, Csv, Rendering, Property]
-
-
-CLASSES = _classes()
-
-
-@pytest.mark.compiled
-@SETTINGS
-@given(
-    cls=st.sampled_from(CLASSES),
-    content=st.one_of(
-        st.none(),
-        st.binary(max_size=4),
-        hostile_text,
-        json_values,
-        st.binary(max_size=3).map(lambda data: memoryview(data)),
-    ),
-    status_code=statuses,
-    headers=st.one_of(st.none(), st.dictionaries(hostile_text, hostile_text, max_size=2)),
-    media_type=media_types,
-)
-def test_twins_init_response(
-    pair: tuple[ModuleType, ModuleType],
-    cls: type[Any],
-    content: object,
-    status_code: object,
-    headers: object,
-    media_type: object,
-) -> None:
-    results = []
-    for twin in pair:
-        response = object.__new__(cls)
-        result = outcome(
-            twin.init_response, response, content, status_code, headers, media_type, None
-        )
-        results.append(
-            (
-                result,
-                {
-                    k: bytes(v) if isinstance(v, memoryview) else v
-                    for k, v in vars(response).items()
-                },
-            )
-        )
-    assert results[0] == results[1]
-
-
-@pytest.mark.compiled
-@SETTINGS
-@given(
-    url=st.one_of(hostile_text, hostile_text.map(Lying), st.integers()),
-    status_code=statuses,
-    headers=st.one_of(
-        st.none(),
-        st.dictionaries(st.sampled_from(["Location", "x", "LOCATION"]), hostile_text, max_size=3),
-    ),
-)
-def test_twins_init_redirect(
-    pair: tuple[ModuleType, ModuleType], url: object, status_code: object, headers: object
-) -> None:
-    from fastresp import RedirectResponse
-
-    results = []
-    for twin in pair:
-        response = RedirectResponse.__new__(RedirectResponse)
-        result = outcome(twin.init_redirect, response, url, status_code, headers, None)
-        results.append((result, vars(response)))
-    assert results[0] == results[1]
 
 
 @pytest.mark.compiled
