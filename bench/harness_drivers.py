@@ -61,6 +61,7 @@ class Flavour:
     StreamingResponse: Any
     FileResponse: Any
     EventSourceResponse: Any
+    ServerSentEvent: Any
 
 
 def load_flavour(member: str) -> Flavour:
@@ -82,6 +83,7 @@ def load_flavour(member: str) -> Flavour:
         StreamingResponse=responses.StreamingResponse,
         FileResponse=responses.FileResponse,
         EventSourceResponse=sse.EventSourceResponse,
+        ServerSentEvent=sse.ServerSentEvent,
     )
 
 
@@ -97,13 +99,17 @@ _UVICORN_HEADERS: tuple[tuple[bytes, bytes], ...] = (
 
 
 def make_scope(
-    method: str = "GET", path: str = "/", headers: Sequence[tuple[bytes, bytes]] = ()
+    method: str = "GET",
+    path: str = "/",
+    headers: Sequence[tuple[bytes, bytes]] = (),
+    *,
+    spec_version: str = "2.3",
 ) -> dict[str, Any]:
     """An HTTP scope as uvicorn builds it: ASGI spec 2.3, so streaming responses watch
-    `receive()` for a disconnect."""
+    `receive()` for a disconnect (under 2.4 a failed `send` reports it instead)."""
     return {
         "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "asgi": {"version": "3.0", "spec_version": spec_version},
         "http_version": "1.1",
         "server": ("127.0.0.1", 8000),
         "client": ("127.0.0.1", 50000),

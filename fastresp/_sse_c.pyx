@@ -160,6 +160,29 @@ cdef inline Py_ssize_t _grow_lines(Py_ssize_t total, Py_ssize_t lines, Py_ssize_
     return total + lines * each
 
 
+cdef inline object _field(
+    object value,
+    Span* span,
+    Py_ssize_t prefix_size,
+    Py_ssize_t sep_size,
+    bint split,
+    Py_ssize_t* total,
+):
+    # One field of an event: `span` over value's UTF-8 bytes, scanned, and `total` grown
+    # by what `_write` will write for it (each line with the prefix and `sep` if
+    # `split`, else the value without its line breaks, once). Returns what owns the
+    # bytes (keep it alive), or None when `value` holds a surrogate.
+    owner = _view(value, span)
+    if owner is None:
+        return None
+    _scan(span)
+    if split:
+        total[0] = _grow(_grow_lines(total[0], span.breaks + 1, prefix_size + sep_size), span.size)
+    else:
+        total[0] = _grow(_grow(total[0], span.size), prefix_size + sep_size)
+    return owner
+
+
 cdef object _as_str(str name, object value):
     # A field that must be a str (a subclass is read by its characters).
     if PyUnicode_Check(value):
@@ -257,36 +280,25 @@ cdef bytes _encode(data, event, id, retry, comment, sep):
     sep_size = s_sep.length
     total = sep_size
     if comment is not None:
-        o_comment = _view(comment, &s_comment)
+        o_comment = _field(comment, &s_comment, 2, sep_size, True, &total)
         if o_comment is None:
             return _encode_text(data, event, id, retry_text, comment, sep)
-        _scan(&s_comment)
-        total = _grow_lines(total, s_comment.breaks + 1, 2 + sep_size)
-        total = _grow(total, s_comment.size)
     if id is not None:
-        o_id = _view(id, &s_id)
+        o_id = _field(id, &s_id, 4, sep_size, False, &total)
         if o_id is None:
             return _encode_text(data, event, id, retry_text, comment, sep)
-        _scan(&s_id)
-        total = _grow(_grow(total, s_id.size), 4 + sep_size)
     if event is not None:
-        o_event = _view(event, &s_event)
+        o_event = _field(event, &s_event, 7, sep_size, False, &total)
         if o_event is None:
             return _encode_text(data, event, id, retry_text, comment, sep)
-        _scan(&s_event)
-        total = _grow(_grow(total, s_event.size), 7 + sep_size)
     if data is not None:
-        o_data = _view(data, &s_data)
+        o_data = _field(data, &s_data, 6, sep_size, True, &total)
         if o_data is None:
             return _encode_text(data, event, id, retry_text, comment, sep)
-        _scan(&s_data)
-        total = _grow_lines(total, s_data.breaks + 1, 6 + sep_size)
-        total = _grow(total, s_data.size)
     if retry_text is not None:
-        o_retry = _view(retry_text, &s_retry)
+        o_retry = _field(retry_text, &s_retry, 7, sep_size, False, &total)
         if o_retry is None:
             return _encode_text(data, event, id, retry_text, comment, sep)
-        total = _grow(_grow(total, s_retry.length), 7 + sep_size)
 
     result = PyBytes_FromStringAndSize(NULL, total)
     out = PyBytes_AS_STRING(result)
@@ -299,11 +311,7 @@ cdef bytes _encode(data, event, id, retry, comment, sep):
     if data is not None:
         out = _write(&s_data, out, True, s_sep.data, sep_size, "data: ", 6)
     if retry_text is not None:
-        memcpy(out, "retry: ", 7)
-        memcpy(out + 7, s_retry.data, s_retry.length)
-        out += 7 + s_retry.length
-        memcpy(out, s_sep.data, sep_size)
-        out += sep_size
+        out = _write(&s_retry, out, False, s_sep.data, sep_size, "retry: ", 7)
     memcpy(out, s_sep.data, sep_size)
     return result
 
