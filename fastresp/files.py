@@ -66,13 +66,14 @@ import anyio.to_thread
 from . import _conditional
 from ._asgi import Message, Receive, Scope, Send, deny_websocket, run_until_disconnect, spec_version
 from ._errors import MalformedRangeHeader, NotARegularFile, RangeNotSatisfiable
-from ._file_handle import FileHandle, Plan
+from ._file_handle import FileHandle, Plan, open_on_loop, read_small
 from ._file_meta import guess_media_type, request_fields, stat_validators
 from ._file_send import (
     BodySender,
     last_body,
     multipart_headers,
     range_headers,
+    send_read,
     start_message,
 )
 from ._speedups import files as _files
@@ -224,13 +225,16 @@ class FileResponse(Response):
         # PERF: no handle for a response that never opens the file (HEAD, 304...):
         # FileHandle() + aclose() cost 3-7 us here, of a 30-60 us HEAD (timed alone).
         handle: FileHandle | None = None
+        fd = -1  # NOTE: opened on the loop, not yet given to a handle
         try:
             stat_result = self.stat_result
             if stat_result is None:
                 with _FileErrors(self.path):
                     if head or bodiless or conditional or (pathsend and range_value is None):
                         stat_result = await _stat(path)
-                    else:  # PERF: stat, open and fstat at once: on the loop, or in one hop
+                    elif (opened := open_on_loop(path)) is not None:
+                        fd, stat_result = opened  # PERF: stat, open and fstat on the loop
+                    else:  # PERF: stat, open and fstat in one hop, which reads ahead too
                         plan = self._guess_plan(range_value, if_range)
                         handle = FileHandle()
                         stat_result = await handle.open(path, plan)
@@ -277,6 +281,21 @@ class FileResponse(Response):
             else:
                 chunk_size = self.chunk_size
                 spans = ranges or [(0, size)]
+                if fd >= 0:
+                    # PERF: a body of one span, two chunks at most, all in the page cache:
+                    # read at once and sent without a handle (-5 us of a 16 us 4 KiB GET).
+                    pieces = read_small(fd, spans, chunk_size)
+                    opened_fd, fd = fd, -1
+                    if pieces is not None:
+                        os.close(opened_fd)  # NOTE: a local filesystem's close does not wait
+                        start = self._start(ranges, size)[0]
+                        whole = not ranges
+                        await send_read(
+                            respond, start, pieces, spans[0], chunk_size, whole, self._shorter
+                        )
+                        return await self._run_background()
+                    handle = FileHandle()
+                    handle.adopt(opened_fd)
                 if handle is None:  # the caller's stat_result, or a conditional request
                     handle = FileHandle()
                     with _FileErrors(self.path):
@@ -293,9 +312,14 @@ class FileResponse(Response):
                 else:
                     await job()
         finally:
+            if fd >= 0:
+                os.close(fd)
             if handle is not None:
                 await handle.aclose()
+        await self._run_background()
 
+    async def _run_background(self) -> None:
+        """Run the background task, once the response is sent."""
         if self.background is not None:
             await self.background()
 
