@@ -8,8 +8,8 @@
 # into in place by one preadv/preadv2 per group of pieces, with the GIL released: no
 # bytearray to zero, no copy into `bytes` afterwards, one syscall per group instead of
 # one per piece. The pure twin copies every nowait piece once more and calls openat2,
-# statx and fstatfs through ctypes (_files_linux.py). stat_file/open_file are syscall-bound: the
-# reference's lines, compiled.
+# statx and fstatfs through ctypes (_files_linux.py). stat_file/open_file are
+# syscall-bound: the reference's lines, compiled.
 
 import os
 import stat
