@@ -13,11 +13,11 @@ costs 90-190 us here, copying 64 KiB from the page cache ~4 us):
   thread reads ahead up to `HOP_BYTES` of the plan.
   Cancellation points are spaced by bytes read without a suspension: the first
   `EARLY_YIELDS` a chunk's worth apart, as Starlette's hop per chunk is (a client that
-  leaves at once is noticed within a few chunks), then each gap twice the last, up to
-  `YIELD_BYTES` (a client that leaves later is noticed within about as many bytes as
-  were sent, 1 MiB at most); a multipart body of many small parts is not slowed. Not a
-  yield per chunk: a server's `send` suspends when the socket cannot take more, so
-  that buys no fairness, and under load each yield costs a full round of the loop.
+  leaves at once is noticed within a few chunks), then `YIELD_BYTES` apart (a client
+  that leaves later is noticed within 1 MiB); a multipart body of many small parts is
+  not slowed. Not a yield per chunk: a server's `send` suspends when the socket cannot
+  take more, so that buys no fairness, and under load each yield costs a full round of
+  the loop (and the first one starts the disconnect watch).
 - A descriptor opened on the loop is closed on the loop (a local filesystem's close
   does not wait) as soon as its last planned byte is read; one opened in a thread is
   closed in a thread: by the hop that read its last byte, or by `aclose`.
@@ -66,10 +66,12 @@ HOP_BYTES = 1024 * 1024
 # other tasks never wait long; bigger chunks are read in worker threads.
 LOOP_BYTES = 256 * 1024
 # PERF: the most read between two cancellation points once a transfer is under way
-# (~100-300 us of page-cache reads and sends). A yield per 64 KiB chunk held /file1m
-# under uvicorn and wrk (32 connections) at 0.40-0.61 of a raw-ASGI ceiling.
+# (~100-300 us of page-cache reads and sends). Under uvicorn and wrk (32 connections)
+# /file1m went from 0.86 of a raw-ASGI ceiling with a yield per 64 KiB chunk (then
+# doubling gaps) to 0.96 with these; 1.02 with no yield at all.
 YIELD_BYTES = 1024 * 1024
-# NOTE: the first cancellation points of a transfer, a chunk's worth apart.
+# NOTE: the first cancellation points of a transfer, a chunk's worth apart: a watch on
+# receive() starts at the first and needs two more rounds to stop the body.
 EARLY_YIELDS = 3
 
 
@@ -183,14 +185,13 @@ class FileHandle:
         """`size` bytes at `offset` (fewer only at end of file).
 
         A cancellation point (but in a `small` plan) once a chunk's worth was read
-        since the last suspension; after `EARLY_YIELDS` of them, twice as much each
-        time, up to `YIELD_BYTES`.
+        since the last suspension; after `EARLY_YIELDS` of them, once `YIELD_BYTES` were.
         """
         if self._unyielded >= self._yield_after and not self._small:
             self._unyielded = 0
             self._yields += 1
             if self._yields >= EARLY_YIELDS:
-                self._yield_after = min(2 * self._yield_after, YIELD_BYTES)
+                self._yield_after = YIELD_BYTES
             await self._checkpoint()
         if not size:
             return b""
