@@ -19,6 +19,7 @@ __all__ = [
     "last_body",
     "multipart_headers",
     "range_headers",
+    "send_read",
     "start_message",
 ]
 
@@ -46,6 +47,33 @@ def multipart_headers(raw: RawHeaders, boundary: str, length: int) -> RawHeaders
     set_raw(raw, b"content-type", b"multipart/byteranges; boundary=%s" % boundary.encode())
     set_raw(raw, b"content-length", b"%d" % length)
     return raw
+
+
+async def send_read(
+    send: Send,
+    start_message: Message,
+    pieces: list[bytes],
+    span: tuple[int, int],
+    chunk_size: int,
+    whole: bool,
+    shorter: Callable[[], Exception],
+) -> None:
+    """Send a body read by `_file_handle.read_small` as `BodySender.whole` (`whole`) or `one_range`
+    would have: the same messages, and a short piece raises `shorter()` before it."""
+    await send(start_message)
+    offset, end = span
+    more_body = True
+    for piece in pieces:
+        count = min(chunk_size, end - offset)
+        if len(piece) < count:
+            raise shorter()
+        offset += count
+        # COMPAT: as BodySender.whole, a whole file ends with a piece short of
+        # chunk_size, maybe an empty one; a range ends with its last byte.
+        more_body = count == chunk_size if whole else offset < end
+        await send({"type": "http.response.body", "body": piece, "more_body": more_body})
+    if more_body:
+        await send(last_body())
 
 
 class BodySender:

@@ -8,14 +8,17 @@
 # into in place by one preadv/preadv2 per group of pieces, with the GIL released: no
 # bytearray to zero, no copy into `bytes` afterwards, one syscall per group instead of
 # one per piece. The pure twin copies every nowait piece once more and calls openat2,
-# statx and fstatfs through ctypes. stat_file/open_file are syscall-bound: the
-# reference's lines, compiled.
+# statx and fstatfs through ctypes (_files_linux.py). stat_file/open_file are
+# syscall-bound: the reference's lines, compiled.
 
 import os
 import stat
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
 from cpython.exc cimport PyErr_CheckSignals, PyErr_SetFromErrno
+
+cdef extern from "Python.h":
+    bytes PyUnicode_EncodeFSDefault(object unicode)
 from libc.errno cimport EINTR, EINVAL, errno
 
 from cpython.pyport cimport PY_SSIZE_T_MAX, PY_SSIZE_T_MIN
@@ -304,7 +307,12 @@ def open_cached(path):
 cdef int _open_path(object path) except -2:
     if not FR_CACHED:
         return -1
-    cdef bytes encoded = os.fsencode(path)
+    # PERF: os.fsencode's own encoding and error handler, without its Python frame.
+    cdef bytes encoded
+    if type(path) is str:
+        encoded = PyUnicode_EncodeFSDefault(path)
+    else:
+        encoded = os.fsencode(path)
     if b"\0" in encoded:
         return -1
     return fr_open_path(encoded)
