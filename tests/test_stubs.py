@@ -19,7 +19,7 @@ import pytest
 import fastresp
 
 PACKAGE = Path(fastresp.__file__).parent
-AREAS = ("headers", "cookies", "ranges")
+AREAS = ("headers", "cookies", "ranges", "json")
 MODULES = [f"fastresp._{area}_c" for area in AREAS]
 
 

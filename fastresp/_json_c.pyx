@@ -1,0 +1,432 @@
+# cython: binding=False, embedsignature.format=clinic, autotestdict=False
+# NOTE: clinic-format signatures give these builtins a real `inspect.signature` (twin
+# parity, stubtest) without Cython 3's default binding=True, whose function objects cost
+# ~4 ns more per call. autotestdict=False keeps a stray `__test__` dict out of the
+# module (stubtest).
+"""JSON kernel, compiled twin of `_json_py` (the reference: its docstring lists what is
+written for each type, following the stdlib's C encoder).
+
+The value is walked once and written as UTF-8 straight into one bytes object, which
+grows by doubling and is cut to size at the end. Strings are read from their own
+storage (1-, 2- or 4-byte characters); floats go through `_cfloat.write_double`.
+
+NOTE: anything this walk does not write itself hands the WHOLE value to the pure twin
+(the stdlib encoder), which then gives the stdlib's bytes or raises the stdlib's
+exception: a type JSON has no form for, NaN or an infinity, a lone surrogate, an int
+whose repr the int-max-str-digits limit refuses, nesting deeper than MAX_DEPTH (which
+a circular structure reaches too), a dict whose size changes while it is walked, an
+error of any kind. The walk runs no user code, except a dict subclass's `items()` and a
+list or tuple subclass's `__iter__`, called as the stdlib calls them; when such a value
+falls back they are called again by the stdlib. An error that is not an `Exception`
+(KeyboardInterrupt...) raised by them propagates as is.
+"""
+
+from cpython.object cimport PyObject, PyTypeObject
+from libc.math cimport isfinite
+from libc.string cimport memcpy
+
+from fastresp._cfloat cimport fill_pow10_table, write_double
+from fastresp._cnum cimport write_int
+
+from . import _json_py as _py
+
+cdef extern from *:
+    """
+    #if PY_VERSION_HEX < 0x030C0000
+    #define fastresp_str_ready(o) PyUnicode_READY(o)
+    #else
+    #define fastresp_str_ready(o) 0
+    #endif
+    #define fastresp_long_repr(o) (PyLong_Type.tp_repr(o))
+    """
+    int fastresp_str_ready(PyObject* o)
+    PyObject* fastresp_long_repr(PyObject* o)  # int.__repr__: a new str, or NULL
+
+cdef extern from "Python.h":
+    Py_ssize_t PY_SSIZE_T_MAX
+    PyObject* PY_NONE "Py_None"
+    PyObject* PY_TRUE "Py_True"
+    PyObject* PY_FALSE "Py_False"
+    PyObject* PyExc_Exception
+    PyTypeObject PyUnicode_Type, PyLong_Type, PyFloat_Type, PyDict_Type, PyList_Type
+    PyTypeObject PyTuple_Type
+    PyTypeObject* TYPE "Py_TYPE"(PyObject* o)
+    void INCREF "Py_INCREF"(PyObject* o)
+    void DECREF "Py_DECREF"(PyObject* o)
+    void XDECREF "Py_XDECREF"(PyObject* o)
+    bint PyUnicode_Check(PyObject* o)
+    bint PyLong_Check(PyObject* o)
+    bint PyFloat_Check(PyObject* o)
+    bint PyList_Check(PyObject* o)
+    bint PyTuple_Check(PyObject* o)
+    bint PyDict_Check(PyObject* o)
+    bint PyDict_CheckExact(PyObject* o)
+    Py_ssize_t PyUnicode_GET_LENGTH(PyObject* o)
+    int PyUnicode_KIND(PyObject* o)
+    void* PyUnicode_DATA(PyObject* o)
+    long long PyLong_AsLongLongAndOverflow(PyObject* o, int* overflow)
+    double PyFloat_AS_DOUBLE(PyObject* o)
+    Py_ssize_t PyDict_GET_SIZE(PyObject* o)
+    int PyDict_Next(PyObject* o, Py_ssize_t* pos, PyObject** key, PyObject** value)
+    PyObject* PyMapping_Items(PyObject* o)
+    Py_ssize_t PyList_GET_SIZE(PyObject* o)
+    PyObject* PyList_GET_ITEM(PyObject* o, Py_ssize_t i)
+    Py_ssize_t PyTuple_GET_SIZE(PyObject* o)
+    PyObject* PyTuple_GET_ITEM(PyObject* o, Py_ssize_t i)
+    PyObject* PySequence_Fast(PyObject* o, const char* message)
+    Py_ssize_t PySequence_Fast_GET_SIZE(PyObject* o)
+    PyObject* PySequence_Fast_GET_ITEM(PyObject* o, Py_ssize_t i)
+    PyObject* PyBytes_FromStringAndSize(const char* data, Py_ssize_t size)
+    char* PyBytes_AS_STRING(PyObject* o)
+    int _PyBytes_Resize(PyObject** o, Py_ssize_t size)
+    PyObject* PyErr_Occurred()
+    int PyErr_ExceptionMatches(PyObject* exc)
+    void PyErr_Clear()
+
+__all__ = ["dumps"]
+
+cdef enum:
+    # NOTE: the walk recurses in C, two small frames per level: 256 levels stay far
+    # below any thread's stack and the stdlib's own limit; deeper values (and circular
+    # ones) go to the stdlib encoder, whose RecursionError becomes the ValueError.
+    MAX_DEPTH = 256
+    FIRST_SIZE = 256  # bytes: a small response needs no second allocation
+
+# What `ensure_ascii=False` writes for each ASCII character: 0 as is, `u` as \u00xx,
+# else the letter of its two-character escape.
+cdef char _ESCAPE[128]
+for _c in range(32):
+    _ESCAPE[_c] = b"u"
+for _c, _letter in zip(b'"\\\b\f\n\r\t', b'"\\bfnrt'):
+    _ESCAPE[_c] = _letter
+cdef const char* _HEX = b"0123456789abcdef"
+
+fill_pow10_table()
+
+
+cdef struct Writer:
+    PyObject* out  # the bytes object being filled (its only reference)
+    char* p  # where the next byte goes
+    char* end  # the end of out's capacity
+
+
+cdef int _grow(Writer* w, Py_ssize_t need) noexcept:
+    # Room for `need` more bytes; amortised: the capacity at least doubles.
+    cdef char* base = PyBytes_AS_STRING(w.out)
+    cdef Py_ssize_t used = w.p - base, size = w.end - base
+    if need > PY_SSIZE_T_MAX // 2 - used:
+        return -1
+    size = used + need if used + need > 2 * size else 2 * size
+    if _PyBytes_Resize(&w.out, size) < 0:
+        return -1
+    base = PyBytes_AS_STRING(w.out)
+    w.p = base + used
+    w.end = base + size
+    return 0
+
+
+cdef inline int _room(Writer* w, Py_ssize_t need) noexcept:
+    if w.end - w.p >= need:
+        return 0
+    return _grow(w, need)
+
+
+cdef inline bint _plain8(unsigned long long x) noexcept nogil:
+    # PERF: 8 characters at a time: True when none of them is below 0x20, `"`, `\` or
+    # non-ASCII (each test is exact once no byte has its top bit set).
+    cdef unsigned long long ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL
+    cdef unsigned long long quote = x ^ (0x22 * ones), slash = x ^ (0x5C * ones)
+    return (
+        ((x - 0x20 * ones) & ~x) | ((quote - ones) & ~quote) | ((slash - ones) & ~slash) | x
+    ) & high == 0
+
+
+cdef inline char* _ascii_char(char* p, unsigned int c) noexcept nogil:
+    cdef char escape = _ESCAPE[c]
+    if escape == 0:
+        p[0] = <char>c
+        return p + 1
+    p[0] = b"\\"
+    if escape != b"u":
+        p[1] = escape
+        return p + 2
+    memcpy(p + 1, b"u00", 3)
+    p[4] = _HEX[c >> 4]
+    p[5] = _HEX[c & 15]
+    return p + 6
+
+
+cdef char* _ucs1(char* p, const unsigned char* data, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i = 0, j
+    cdef unsigned long long word
+    cdef unsigned int c
+    while i < n:
+        if i + 8 <= n:
+            memcpy(&word, data + i, 8)
+            if _plain8(word):
+                memcpy(p, &word, 8)
+                p += 8
+                i += 8
+                continue
+            j = i + 8
+        else:
+            j = n
+        while i < j:
+            c = data[i]
+            if c < 0x80:
+                p = _ascii_char(p, c)
+            else:
+                p[0] = <char>(0xC0 | (c >> 6))
+                p[1] = <char>(0x80 | (c & 0x3F))
+                p += 2
+            i += 1
+    return p
+
+
+cdef char* _wide(char* p, const void* data, Py_ssize_t n, int kind) noexcept nogil:
+    # 2- or 4-byte characters; NULL at a surrogate, which UTF-8 cannot encode.
+    cdef const unsigned short* ucs2 = <const unsigned short*>data
+    cdef const unsigned int* ucs4 = <const unsigned int*>data
+    cdef Py_ssize_t i
+    cdef unsigned int c
+    for i in range(n):
+        c = ucs2[i] if kind == 2 else ucs4[i]
+        if c < 0x80:
+            p = _ascii_char(p, c)
+        elif c < 0x800:
+            p[0] = <char>(0xC0 | (c >> 6))
+            p[1] = <char>(0x80 | (c & 0x3F))
+            p += 2
+        elif c < 0x10000:
+            if 0xD800 <= c <= 0xDFFF:
+                return NULL
+            p[0] = <char>(0xE0 | (c >> 12))
+            p[1] = <char>(0x80 | ((c >> 6) & 0x3F))
+            p[2] = <char>(0x80 | (c & 0x3F))
+            p += 3
+        else:
+            p[0] = <char>(0xF0 | (c >> 18))
+            p[1] = <char>(0x80 | ((c >> 12) & 0x3F))
+            p[2] = <char>(0x80 | ((c >> 6) & 0x3F))
+            p[3] = <char>(0x80 | (c & 0x3F))
+            p += 4
+    return p
+
+
+cdef int _str(Writer* w, PyObject* text) noexcept:
+    # A str (or subclass: its own characters) as a JSON string.
+    if fastresp_str_ready(text) < 0:
+        return -1
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text)
+    cdef int kind = PyUnicode_KIND(text)
+    if n > (PY_SSIZE_T_MAX - 8) // 6 or _room(w, 6 * n + 2) < 0:  # \u00xx: 6 bytes
+        return -1
+    cdef char* p = w.p
+    p[0] = b'"'
+    if kind == 1:
+        p = _ucs1(p + 1, <const unsigned char*>PyUnicode_DATA(text), n)
+    else:
+        p = _wide(p + 1, PyUnicode_DATA(text), n, kind)
+        if p == NULL:
+            return -1
+    p[0] = b'"'
+    w.p = p + 1
+    return 0
+
+
+cdef int _int(Writer* w, PyObject* number, bint quoted) noexcept:
+    # An int (or subclass) as int.__repr__ writes it, between quotes for a key.
+    cdef int overflow = 0
+    cdef long long value = PyLong_AsLongLongAndOverflow(number, &overflow)
+    cdef PyObject* text
+    cdef Py_ssize_t n
+    if overflow == 0:
+        if _room(w, 24) < 0:
+            return -1
+        w.p[0] = b'"'
+        w.p = write_int(w.p + quoted, value)
+    else:
+        text = fastresp_long_repr(number)  # NOTE: the int-max-str-digits limit applies
+        if text == NULL:
+            return -1
+        n = PyUnicode_GET_LENGTH(text)
+        if _room(w, n + 2) < 0:
+            DECREF(text)
+            return -1
+        w.p[0] = b'"'
+        memcpy(w.p + quoted, PyUnicode_DATA(text), n)  # ASCII: its bytes are its UTF-8
+        w.p += n + quoted
+        DECREF(text)
+    w.p[0] = b'"'
+    w.p += quoted
+    return 0
+
+
+cdef int _float(Writer* w, PyObject* number, bint quoted) noexcept:
+    # A float (or subclass) as float.__repr__ writes it, between quotes for a key.
+    cdef double value = PyFloat_AS_DOUBLE(number)
+    if not isfinite(value) or _room(w, 32) < 0:  # NaN, inf: the stdlib's ValueError
+        return -1
+    w.p[0] = b'"'
+    w.p = write_double(w.p + quoted, value)
+    w.p[0] = b'"'
+    w.p += quoted
+    return 0
+
+
+cdef int _const(Writer* w, const char* word, Py_ssize_t n) noexcept:
+    if _room(w, n) < 0:
+        return -1
+    memcpy(w.p, word, n)
+    w.p += n
+    return 0
+
+
+cdef int _key(Writer* w, PyObject* key) noexcept:
+    # COMPAT: the stdlib's key conversions, in its order: str, float, bool/None, int.
+    if PyUnicode_Check(key):
+        return _str(w, key)
+    if PyFloat_Check(key):
+        return _float(w, key, True)
+    if key == PY_TRUE:
+        return _const(w, b'"true"', 6)
+    if key == PY_FALSE:
+        return _const(w, b'"false"', 7)
+    if key == PY_NONE:
+        return _const(w, b'"null"', 6)
+    if PyLong_Check(key):
+        return _int(w, key, True)
+    return -1  # the stdlib's TypeError
+
+
+cdef int _member(Writer* w, PyObject* key, PyObject* value, int depth) noexcept:
+    if _key(w, key) < 0 or _room(w, 1) < 0:
+        return -1
+    w.p[0] = b":"
+    w.p += 1
+    return _value(w, value, depth)
+
+
+cdef int _dict(Writer* w, PyObject* mapping, int depth) noexcept:
+    cdef Py_ssize_t pos = 0, size = PyDict_GET_SIZE(mapping), i
+    cdef PyObject* key
+    cdef PyObject* value
+    cdef PyObject* items
+    cdef PyObject* item
+    if size == 0:  # COMPAT: a subclass's items() is not called either
+        return _const(w, b"{}", 2)
+    if _room(w, 1) < 0:
+        return -1
+    w.p[0] = b"{"
+    w.p += 1
+    if PyDict_CheckExact(mapping):
+        while PyDict_Next(mapping, &pos, &key, &value):
+            if (pos > 1 and _const(w, b",", 1) < 0) or _member(w, key, value, depth) < 0:
+                return -1
+            if PyDict_GET_SIZE(mapping) != size:  # changed by a subclass's items()
+                return -1
+    else:
+        items = PyMapping_Items(mapping)  # COMPAT: as the stdlib walks a subclass
+        if items == NULL:
+            return -1
+        for i in range(PyList_GET_SIZE(items)):
+            item = PyList_GET_ITEM(items, i)
+            if (
+                not PyTuple_Check(item)
+                or PyTuple_GET_SIZE(item) != 2  # the stdlib's ValueError
+                or (i > 0 and _const(w, b",", 1) < 0)
+                or _member(w, PyTuple_GET_ITEM(item, 0), PyTuple_GET_ITEM(item, 1), depth) < 0
+            ):
+                DECREF(items)
+                return -1
+        DECREF(items)
+    return _const(w, b"}", 1)
+
+
+cdef int _array(Writer* w, PyObject* sequence, int depth) noexcept:
+    cdef PyObject* fast = sequence
+    cdef Py_ssize_t i = 0
+    cdef int status = 0
+    if TYPE(sequence) != &PyList_Type and TYPE(sequence) != &PyTuple_Type:
+        fast = PySequence_Fast(sequence, "")  # COMPAT: a subclass through its __iter__
+        if fast == NULL:
+            return -1
+    else:
+        INCREF(fast)
+    if PySequence_Fast_GET_SIZE(fast) == 0:
+        status = _const(w, b"[]", 2)
+    else:
+        status = _const(w, b"[", 1)
+        # NOTE: the size is read again each time, as the stdlib reads it
+        while status == 0 and i < PySequence_Fast_GET_SIZE(fast):
+            if i > 0:
+                status = _const(w, b",", 1)
+            if status == 0:
+                status = _value(w, PySequence_Fast_GET_ITEM(fast, i), depth)
+            i += 1
+        if status == 0:
+            status = _const(w, b"]", 1)
+    DECREF(fast)
+    return status
+
+
+cdef int _value(Writer* w, PyObject* value, int depth) noexcept:
+    cdef PyTypeObject* kind = TYPE(value)
+    cdef int status
+    # PERF: the exact builtin types first, then the stdlib's order for subclasses.
+    if kind == &PyUnicode_Type:
+        return _str(w, value)
+    if kind == &PyLong_Type:
+        return _int(w, value, False)
+    if kind == &PyFloat_Type:
+        return _float(w, value, False)
+    if value == PY_TRUE:
+        return _const(w, b"true", 4)
+    if value == PY_FALSE:
+        return _const(w, b"false", 5)
+    if value == PY_NONE:
+        return _const(w, b"null", 4)
+    if PyUnicode_Check(value):
+        return _str(w, value)
+    if PyLong_Check(value):
+        return _int(w, value, False)
+    if PyFloat_Check(value):
+        return _float(w, value, False)
+    if depth >= MAX_DEPTH:
+        return -1
+    # NOTE: a container is held while it is walked: items() or __iter__ of a subclass
+    # inside it may drop every other reference to it.
+    INCREF(value)
+    if PyList_Check(value) or PyTuple_Check(value):
+        status = _array(w, value, depth + 1)
+    elif PyDict_Check(value):
+        status = _dict(w, value, depth + 1)
+    else:
+        status = -1  # the stdlib's TypeError
+    DECREF(value)
+    return status
+
+
+cdef int _pending() except -1:
+    return -1  # propagates the exception that is set
+
+
+def dumps(value):
+    cdef Writer w
+    w.out = PyBytes_FromStringAndSize(NULL, FIRST_SIZE)
+    if w.out == NULL:
+        _pending()
+    w.p = PyBytes_AS_STRING(w.out)
+    w.end = w.p + FIRST_SIZE
+    if _value(&w, <PyObject*>value, 0) == 0:
+        if _PyBytes_Resize(&w.out, w.p - PyBytes_AS_STRING(w.out)) < 0:
+            _pending()
+        result = <object>w.out
+        DECREF(w.out)
+        return result
+    XDECREF(w.out)
+    if PyErr_Occurred() != NULL:
+        if not PyErr_ExceptionMatches(PyExc_Exception):
+            _pending()  # KeyboardInterrupt, SystemExit...: not ours to retry
+        PyErr_Clear()
+    return _py.dumps(value)
