@@ -19,7 +19,7 @@ import pytest
 import fastresp
 
 PACKAGE = Path(fastresp.__file__).parent
-AREAS = ("headers", "construct", "cookies", "ranges")
+AREAS = ("headers", "construct", "cookies", "ranges", "json")
 MODULES = [f"fastresp._{area}_c" for area in AREAS]
 
 

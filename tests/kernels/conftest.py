@@ -54,3 +54,8 @@ def sse_impl(request: pytest.FixtureRequest) -> ModuleType:
 @pytest.fixture(scope="session", params=twins("files"))
 def files_impl(request: pytest.FixtureRequest) -> ModuleType:
     return load_twin("files", request.param)
+
+
+@pytest.fixture(scope="session", params=twins("json"))
+def json_impl(request: pytest.FixtureRequest) -> ModuleType:
+    return load_twin("json", request.param)

@@ -1,0 +1,3 @@
+__all__ = ["dumps"]
+
+def dumps(value: object) -> bytes: ...

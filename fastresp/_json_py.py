@@ -1,0 +1,44 @@
+"""JSON kernel, pure twin (the reference for `_json_c`).
+
+`dumps(value)` is Starlette's JSONResponse encoding, byte for byte:
+`json.dumps(value, ensure_ascii=False, allow_nan=False, indent=None,
+separators=(",", ":")).encode("utf-8")`, with the same exceptions and messages, except
+that a value nested too deeply for the interpreter's encoder raises `ValueError`,
+chained from its `RecursionError` (`fastresp.responses`, difference 8).
+
+What the stdlib's C encoder (Modules/_json.c, 3.11 to 3.14) writes, which `_json_c`
+follows:
+- `None`, `True`, `False` (by identity) as `null`, `true`, `false`;
+- a str or str subclass: its own characters, never its `__str__`, between quotes, with
+  `"` `\\` `\\b` `\\f` `\\n` `\\r` `\\t` escaped, the other characters below U+0020 as
+  `\\u00xx` (lower-case hex) and everything else as is; a lone surrogate makes the
+  final `.encode("utf-8")` raise UnicodeEncodeError;
+- an int (subclasses too: IntEnum) as `int.__repr__` writes it, so the interpreter's
+  int-max-str-digits limit applies; a float (subclasses too) as `float.__repr__`, NaN
+  and infinities refused with ValueError;
+- a list or tuple; a subclass is walked as `PySequence_Fast` walks it (its `__iter__`);
+- a dict; an exact dict in insertion order, a subclass through its `items()` (which
+  must give 2-tuples), an empty one of either kind as `{}` without calling anything;
+- dict keys: a str as is, a float as its repr (NaN refused), `True`/`False`/`None` as
+  `"true"`/`"false"`/`"null"`, an int as its repr, anything else TypeError;
+- anything else: TypeError ("Object of type X is not JSON serializable"), and a
+  structure that contains itself: ValueError ("Circular reference detected").
+"""
+
+from json import JSONEncoder
+
+__all__ = ["dumps"]
+
+# COMPAT: Starlette's JSONResponse options. PERF: one encoder, built once: `json.dumps`
+# with options builds a new JSONEncoder per call (~20% of a small JSONResponse).
+_ENCODE = JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
+
+
+def dumps(value: object) -> bytes:
+    """`value` as compact UTF-8 JSON, exactly as Starlette's JSONResponse renders it; a
+    structure nested too deeply raises `ValueError` (chained from its `RecursionError`)."""
+    try:
+        text = _ENCODE(value)
+    except RecursionError as exc:
+        raise ValueError("JSON content is nested too deeply to serialise") from exc
+    return text.encode("utf-8")
