@@ -11,6 +11,7 @@ from ._errors import (
     RangeNotSatisfiable,
 )
 from ._speedups import COMPILED
+from ._speedups import json as _json
 from .background import BackgroundTask, BackgroundTasks
 from .base import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from .files import FileResponse
@@ -19,6 +20,9 @@ from .sse import EventSourceResponse, JSONServerSentEvent, SendTimeoutError, Ser
 from .streaming import StreamingResponse
 
 __version__ = "0.1.0"
+
+# `value` as the UTF-8 JSON bytes Starlette's JSONResponse sends (the kernel itself).
+json_dumps = _json.dumps
 
 __all__ = [
     "COMPILED",
@@ -42,4 +46,5 @@ __all__ = [
     "ServerSentEvent",
     "StreamingResponse",
     "__version__",
+    "json_dumps",
 ]

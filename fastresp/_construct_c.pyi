@@ -3,9 +3,8 @@ from typing import Any
 
 from ._construct_py import _Response
 
-__all__ = ["declare_stock_methods", "init_redirect", "init_response", "json_body"]
+__all__ = ["declare_stock_methods", "init_redirect", "init_response"]
 
-def json_body(content: Any) -> bytes: ...
 def init_response(
     response: _Response,
     content: Any,

@@ -11,42 +11,10 @@ from cpython.unicode cimport PyUnicode_AsUTF8String
 
 from fastresp._headers_c cimport _location, _response_headers
 
-from json import JSONEncoder
-from json.encoder import c_make_encoder, encode_basestring
-
 from ._headers_c import set_header
+from ._json_c import dumps as _json_dumps
 
-__all__ = ["declare_stock_methods", "init_redirect", "init_response", "json_body"]
-
-
-# COMPAT: Starlette's JSONResponse options. PERF: the C encoder `JSONEncoder.encode` would
-# build is called directly: no encode()/iterencode() frames, no per-call closure (1.25x
-# on a 6-key object). It is what `encode` itself uses for these options, so the bytes
-# and errors are the same; a fresh `markers` dict per call keeps it thread-safe.
-cdef object _ENCODER = JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-cdef object _MAKE_ENCODER = c_make_encoder
-cdef object _DEFAULT = _ENCODER.default
-cdef object _ESCAPE = encode_basestring
-
-
-cdef bytes _json_body(object content):
-    cdef str text
-    try:
-        if _MAKE_ENCODER is None:
-            text = _ENCODER.encode(content)
-        else:
-            text = "".join(
-                _MAKE_ENCODER({}, _DEFAULT, _ESCAPE, None, ":", ",", False, False, False)(
-                    content, 0
-                )
-            )
-    except RecursionError as exc:
-        raise ValueError("JSON content is nested too deeply to serialise") from exc
-    return PyUnicode_AsUTF8String(text)
-
-
-def json_body(content):
-    return _json_body(content)
+__all__ = ["declare_stock_methods", "init_redirect", "init_response"]
 
 
 # --- Response.__init__ ----------------------------------------------------------------
@@ -161,7 +129,7 @@ cdef list _init(response, content, status_code, headers, media_type, background)
     # NOTE: no descriptor for these attributes (_classify), so each read gives what the
     # methods would read, however many times they read it.
     charset = response.charset
-    body = _json_body(content) if mode == _JSON else _render(response, content, charset)
+    body = _json_dumps(content) if mode == _JSON else _render(response, content, charset)
     response.body = body
     if media_type is None:
         media_type = response.media_type

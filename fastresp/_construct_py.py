@@ -1,31 +1,14 @@
 """Response-construction kernels, pure twin (the reference for `_construct_c`).
 
-`Response.__init__`, `RedirectResponse.__init__` and `JSONResponse.render` in one call
-each; the headers they build come from the header kernels (`_headers_py`).
+`Response.__init__` and `RedirectResponse.__init__` in one call each; the headers they build come from the header kernels (`_headers_py`).
 """
 
 from collections.abc import Mapping
-from json import JSONEncoder
 from typing import Any, Protocol
 
 from ._headers_py import quote_url, set_header
 
-__all__ = ["declare_stock_methods", "init_redirect", "init_response", "json_body"]
-
-# COMPAT: Starlette's JSONResponse options, so the same bytes and errors (NaN: ValueError,
-# unknown types: TypeError, circular: ValueError).
-_JSON_ENCODE = JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
-
-
-def json_body(content: Any) -> bytes:
-    """`content` as compact UTF-8 JSON; a structure nested too deeply for the encoder
-    raises `ValueError` (chained from its `RecursionError`)."""
-    try:
-        text = _JSON_ENCODE(content)
-    except RecursionError as exc:
-        raise ValueError("JSON content is nested too deeply to serialise") from exc
-    return text.encode("utf-8")
-
+__all__ = ["declare_stock_methods", "init_redirect", "init_response"]
 
 class _Response(Protocol):
     """What `init_response` sets and calls on a `fastresp.Response`."""

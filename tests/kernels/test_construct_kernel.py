@@ -1,4 +1,4 @@
-"""Response-construction kernels (`init_response`, `init_redirect`, `json_body`), over both
+"""Response-construction kernels (`init_response`, `init_redirect`), over both
 twins."""
 
 import json
@@ -23,43 +23,6 @@ from twin_strategies import (
     statuses,
 )
 
-# --- json_body ------------------------------------------------------------------------------
-
-
-@settings(max_examples=300, deadline=None)
-@given(content=json_values)
-def test_json_body_matches_starlette_options(construct_impl: ModuleType, content: object) -> None:
-    expected = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    assert construct_impl.json_body(content) == expected.encode("utf-8")
-
-
-@pytest.mark.parametrize(
-    ("content", "error"),
-    [(float("nan"), ValueError), ([math.inf], ValueError), ({1: object()}, TypeError)],
-)
-def test_json_body_errors_as_stdlib(
-    construct_impl: ModuleType, content: object, error: type[Exception]
-) -> None:
-    with pytest.raises(error) as expected:
-        json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    with pytest.raises(error, match=f"^{re.escape(str(expected.value))}$"):
-        construct_impl.json_body(content)
-
-
-def test_json_body_circular_and_deep(construct_impl: ModuleType) -> None:
-    loop: dict[str, object] = {}
-    loop["self"] = loop
-    with pytest.raises(ValueError, match=r"^Circular reference detected$"):
-        construct_impl.json_body(loop)
-    deep: list[object] = []
-    for _ in range(100_000):
-        deep = [deep]
-    with pytest.raises(ValueError, match="nested too deeply") as err:
-        construct_impl.json_body(deep)
-    assert isinstance(err.value.__cause__, RecursionError)
-    assert construct_impl.json_body([[1]]) == b"[[1]]"  # no stale state after a failure
-
-
 # --- compiled vs pure: same value, or same exception type and message ------------------------
 
 
@@ -71,22 +34,6 @@ def pair() -> tuple[ModuleType, ModuleType]:
     compiled, pure = load_pair("construct")
     compiled.declare_stock_methods(Response.render, JSONResponse.render, Response.init_headers)
     return compiled, pure
-
-
-@pytest.mark.compiled
-@SETTINGS
-@given(
-    content=st.one_of(
-        json_values,
-        st.sampled_from([float("nan"), -math.inf, {1, 2}, b"x", object(), {(1,): 2}]),
-        st.lists(st.sampled_from([float("inf"), "\ud800", 1]), max_size=3),
-    )
-)
-def test_twins_json_body(pair: tuple[ModuleType, ModuleType], content: object) -> None:
-    result = agree(pair, "json_body", content)
-    if result[0] == "ValueError":
-        return
-    assert result[0] in ("ok", "TypeError", "UnicodeEncodeError")
 
 
 def _classes() -> list[type[Any]]:
