@@ -1,6 +1,7 @@
 """Response-construction kernels, pure twin (the reference for `_construct_c`).
 
-`Response.__init__` and `RedirectResponse.__init__` in one call each; the headers they build come from the header kernels (`_headers_py`).
+`Response.__init__` and `RedirectResponse.__init__` in one call each; the headers they
+build come from the header kernels (`_headers_py`).
 """
 
 from collections.abc import Mapping
@@ -9,6 +10,7 @@ from typing import Any, Protocol
 from ._headers_py import quote_url, set_header
 
 __all__ = ["declare_stock_methods", "init_redirect", "init_response"]
+
 
 class _Response(Protocol):
     """What `init_response` sets and calls on a `fastresp.Response`."""

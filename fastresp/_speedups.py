@@ -38,4 +38,14 @@ else:
 
         COMPILED = False
 
-__all__ = ["COMPILED", "NO_EXTENSIONS", "construct", "cookies", "files", "headers", "json", "ranges", "sse"]
+__all__ = [
+    "COMPILED",
+    "NO_EXTENSIONS",
+    "construct",
+    "cookies",
+    "files",
+    "headers",
+    "json",
+    "ranges",
+    "sse",
+]

@@ -148,6 +148,8 @@ def refusal(**kwargs: Any) -> tuple[str, str] | None:
 
 # Characters that matter to quoting and to header framing, then anything at all.
 SPECIAL = ' "\\;,=\t\r\n\x00\x01\x1f\x7f\x80\x85\xa0\xff\u0100\u2028\U0001f36a'
+
+
 @pytest.mark.parametrize(
     "kwargs",
     [{}, {"max_age": 5, "domain": "example.com", "httponly": True}, {"samesite": None}],

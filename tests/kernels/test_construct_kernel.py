@@ -1,20 +1,16 @@
 """Response-construction kernels (`init_response`, `init_redirect`), over both
 twins."""
 
-import json
-import math
-import re
 from types import ModuleType
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from twin_strategies import (
     SETTINGS,
     Lying,
-    agree,
     hostile_text,
     json_values,
     load_pair,
