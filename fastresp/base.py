@@ -57,6 +57,7 @@ __all__ = [
     "PlainTextResponse",
     "RedirectResponse",
     "Response",
+    "json_dumps",
 ]
 
 # RFC 9110 §15.2, §15.3.5, §15.4.5: these statuses carry no content.
@@ -216,6 +217,10 @@ class JSONResponse(Response):
         # the stdlib's errors (differences 8 and 9).
         return _json.dumps(content)
 
+
+# `value` as the UTF-8 JSON bytes JSONResponse sends (fastresp.json_dumps): the kernel
+# itself, so a caller pays no wrapper frame.
+json_dumps = _json.dumps
 
 # NOTE: the compiled `init_response` does these methods' work inline for the classes that
 # inherit them (the pure twin always calls them); it must know them by identity.
