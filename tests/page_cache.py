@@ -5,6 +5,12 @@ writeback, mapped or locked, and never drops them on tmpfs (there they are the s
 A test that merely asks would fail now and then without a defect; these helpers check
 with `mincore(2)` and retry, and skip the test with the reason when the machine will
 not evict.
+
+An evicted page does not stay out either: an `RWF_NOWAIT` read that misses it starts the
+kernel's readahead, and on a fast disk (or when a busy CPU delays the read's second
+look) the page can be in before the read gives up, so the read returns data without a
+defect. A test of a cold read therefore tries its scenario up to `ATTEMPTS` times and,
+when no attempt saw the read stop, calls `no_cold_read_seen`.
 """
 
 import ctypes
@@ -76,3 +82,26 @@ def evict_path(path: "os.PathLike[str] | str") -> None:
         evict(fd)
     finally:
         os.close(fd)
+
+
+def no_cold_read_seen(fd: int, offset: int = 0) -> None:
+    """After `ATTEMPTS` tries of a scenario that never saw an `RWF_NOWAIT` read stop at
+    evicted pages of `fd` from `offset`: skip the test if the kernel itself serves most
+    such reads (this machine cannot show a cold read), else fail."""
+    served = 0
+    for _ in range(ATTEMPTS):
+        evict(fd, offset)
+        try:
+            os.preadv(fd, [bytearray(1)], offset, os.RWF_NOWAIT)
+            served += 1
+        except BlockingIOError:
+            pass
+    if served > ATTEMPTS // 2:
+        pytest.skip(
+            f"the kernel served {served} of {ATTEMPTS} RWF_NOWAIT reads of evicted pages "
+            "(its readahead completes before the read gives up): cannot test a cold read"
+        )
+    pytest.fail(
+        f"no RWF_NOWAIT read stopped at evicted pages in {ATTEMPTS} attempts, though the "
+        f"kernel refused {ATTEMPTS - served} of {ATTEMPTS} raw ones"
+    )
