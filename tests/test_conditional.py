@@ -424,13 +424,17 @@ HOSTILE = {
 }
 
 
+BOUND = 0.25  # seconds of CPU: ~15 ms is usual on a loaded 2-core VM
+
+
 def best_time(call: Callable[[], object]) -> float:
-    """The fastest of three runs: a quadratic scan takes seconds on 100 KB, noise does not."""
+    """This thread's CPU time for `call`, the least of three runs: a quadratic scan takes
+    seconds on 100 KB; a busy machine (time spent descheduled) does not count."""
     timings = []
     for _ in range(3):
-        started = time.perf_counter()
+        started = time.thread_time()
         call()
-        timings.append(time.perf_counter() - started)
+        timings.append(time.thread_time() - started)
     return min(timings)
 
 
@@ -441,20 +445,20 @@ def test_hostile_entity_tag_lists_are_linear(field: bytes, value: bytes) -> None
         for method in ("GET", "POST"):
             assert evaluate(method, headers, ETAG, LAST_MODIFIED) in (200, 304, 412)
             call = functools.partial(evaluate, method, headers, ETAG, LAST_MODIFIED)
-            assert best_time(call) < 0.05
+            assert best_time(call) < BOUND
 
 
 def test_many_conditional_lines_are_linear() -> None:
     headers = [(INM, b'"x"')] * 10_000 + [(IM, b'"y"')] * 10_000 + [(IMS, AFTER)] * 10_000
     assert evaluate("GET", headers, ETAG, LAST_MODIFIED) == 412
     assert evaluate("GET", headers[:10_000], ETAG, LAST_MODIFIED) == 200
-    assert best_time(lambda: evaluate("GET", headers, ETAG, LAST_MODIFIED)) < 0.05
+    assert best_time(lambda: evaluate("GET", headers, ETAG, LAST_MODIFIED)) < BOUND
 
 
 def test_hostile_date_is_cheap() -> None:
     headers = [(IMS, b"Sunday" + b", " * 50_000), (IUS, b"Sun, " * 25_000)]
     assert evaluate("GET", headers, ETAG, LAST_MODIFIED) == 200
-    assert best_time(lambda: evaluate("GET", headers, ETAG, LAST_MODIFIED)) < 0.05
+    assert best_time(lambda: evaluate("GET", headers, ETAG, LAST_MODIFIED)) < BOUND
 
 
 # --- 304 headers (RFC 9110 §15.4.5) -----------------------------------------------------
