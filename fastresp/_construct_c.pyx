@@ -6,6 +6,7 @@
 The headers are built by the header kernels' C entry points (`_headers_c.pxd`).
 """
 
+cimport cython
 from cpython.object cimport Py_TYPE, PyTypeObject
 from cpython.unicode cimport PyUnicode_AsUTF8String
 
@@ -14,7 +15,7 @@ from fastresp._headers_c cimport _location, _response_headers
 from ._headers_c import set_header
 from ._json_c import dumps as _json_dumps
 
-__all__ = ["declare_stock_methods", "init_redirect", "init_response"]
+__all__ = ["declare_stock_methods", "init_json", "init_redirect", "init_response"]
 
 
 # --- Response.__init__ ----------------------------------------------------------------
@@ -138,12 +139,24 @@ cdef list _init(response, content, status_code, headers, media_type, background)
     return raw
 
 
-def init_response(response, content, status_code, headers, media_type, background):
-    _init(response, content, status_code, headers, media_type, background)
+# NOTE: binding=True: these are the classes' `__init__` (fastresp/base.py), so they must
+# bind `self` as a method and expose their signatures (FastAPI reads the status default).
 
 
-def init_redirect(response, url, status_code, headers, background):
-    cdef list raw = _init(response, b"", status_code, headers, None, background)
+@cython.binding(True)
+def init_response(self, content=None, status_code=200, headers=None, media_type=None,
+                  background=None):
+    _init(self, content, status_code, headers, media_type, background)
+
+
+@cython.binding(True)
+def init_json(self, content, status_code=200, headers=None, media_type=None, background=None):
+    _init(self, content, status_code, headers, media_type, background)
+
+
+@cython.binding(True)
+def init_redirect(self, url, status_code=307, headers=None, background=None):
+    cdef list raw = _init(self, b"", status_code, headers, None, background)
     if raw is None:  # a subclass built the list: the reference sets it
-        raw = response.raw_headers
+        raw = self.raw_headers
     set_header(raw, b"location", _location(url))

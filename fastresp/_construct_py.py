@@ -1,7 +1,9 @@
 """Response-construction kernels, pure twin (the reference for `_construct_c`).
 
-`Response.__init__` and `RedirectResponse.__init__` in one call each; the headers they
-build come from the header kernels (`_headers_py`).
+`Response.__init__`, `JSONResponse.__init__` and `RedirectResponse.__init__` themselves:
+fastresp/base.py binds them as the methods (PERF: no Python frame in front of the
+kernel), so their parameters are Starlette's. The headers they build come from the
+header kernels (`_headers_py`).
 """
 
 from collections.abc import Mapping
@@ -9,7 +11,7 @@ from typing import Any, Protocol
 
 from ._headers_py import quote_url, set_header
 
-__all__ = ["declare_stock_methods", "init_redirect", "init_response"]
+__all__ = ["declare_stock_methods", "init_json", "init_redirect", "init_response"]
 
 
 class _Response(Protocol):
@@ -26,35 +28,52 @@ class _Response(Protocol):
 
 
 def init_response(
-    response: _Response,
-    content: Any,
-    status_code: int,
-    headers: Mapping[str, str] | None,
-    media_type: str | None,
-    background: Any,
+    self: _Response,
+    content: Any = None,
+    status_code: int = 200,
+    headers: Mapping[str, str] | None = None,
+    media_type: str | None = None,
+    background: Any = None,
 ) -> None:
     """`Response.__init__`: set the attributes, then `render()` and `init_headers()`."""
-    response.status_code = status_code
+    self.status_code = status_code
     if media_type is not None:
-        response.media_type = media_type
-    response.background = background
-    response.body = response.render(content)
-    response.init_headers(headers)
+        self.media_type = media_type
+    self.background = background
+    self.body = self.render(content)
+    self.init_headers(headers)
+
+
+def init_json(
+    self: _Response,
+    content: Any,
+    status_code: int = 200,
+    headers: Mapping[str, str] | None = None,
+    media_type: str | None = None,
+    background: Any = None,
+) -> None:
+    """`JSONResponse.__init__`: `init_response` with `content` required (as Starlette)."""
+    # PERF: init_response's body, not a call to it (one frame less).
+    self.status_code = status_code
+    if media_type is not None:
+        self.media_type = media_type
+    self.background = background
+    self.body = self.render(content)
+    self.init_headers(headers)
 
 
 def init_redirect(
-    response: _Response,
+    self: _Response,
     url: Any,
-    status_code: int,
-    headers: Mapping[str, str] | None,
-    background: Any,
+    status_code: int = 307,
+    headers: Mapping[str, str] | None = None,
+    background: Any = None,
 ) -> None:
     """`RedirectResponse.__init__`: `init_response` with no content, then a Location of
     `quote_url(str(url))` replacing any that `headers` gave (as Starlette's
     `self.headers["location"] = ...`)."""
-    init_response(response, b"", status_code, headers, None, background)
-    raw = response.raw_headers
-    set_header(raw, b"location", quote_url(str(url)).encode("latin-1"))
+    init_response(self, b"", status_code, headers, None, background)
+    set_header(self.raw_headers, b"location", quote_url(str(url)).encode("latin-1"))
 
 
 def declare_stock_methods(render: Any, render_json: Any, init_headers: Any) -> None:

@@ -41,8 +41,8 @@ _IS_TOKEN = re.compile(f"[{_TOKEN}]+").fullmatch
 _IS_TOKEN_BYTES = re.compile(f"[{_TOKEN}]+".encode()).fullmatch
 _FIND_CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]").search
 
-# The content-type cache: the value depends only on (media_type, charset).
-_CONTENT_TYPES: dict[tuple[str, str], bytes] = {}
+# The content-type cache: the header depends only on (media_type, charset).
+_CONTENT_TYPES: dict[tuple[str, str], tuple[bytes, bytes]] = {}
 _CONTENT_TYPES_MAX = 256  # bounded: per-request media types cannot grow it without limit
 
 
@@ -106,16 +106,18 @@ def _check_status(status_code: object) -> None:
         raise ValueError(f"status_code must be between 100 and 599, not {status_code}")
 
 
-def _content_type(media_type: str, charset: str) -> bytes:
+def _content_type(media_type: str, charset: str) -> tuple[bytes, bytes]:
+    """The (b"content-type", value) item, cached for exact strs (the usual class
+    attributes): shared by every response, as tuples are immutable."""
     if type(media_type) is not str or type(charset) is not str:  # NOTE: no lying subclasses
-        return content_type_header(media_type, charset)
+        return (b"content-type", content_type_header(media_type, charset))
     key = (media_type, charset)
-    value = _CONTENT_TYPES.get(key)
-    if value is None:
-        value = content_type_header(media_type, charset)
+    item = _CONTENT_TYPES.get(key)
+    if item is None:
+        item = (b"content-type", content_type_header(media_type, charset))
         if len(_CONTENT_TYPES) < _CONTENT_TYPES_MAX:
-            _CONTENT_TYPES[key] = value
-    return value
+            _CONTENT_TYPES[key] = item
+    return item
 
 
 def response_headers(
@@ -128,12 +130,24 @@ def response_headers(
     """`Response.init_headers`: check `status_code` (an int in 100..599, not a bool), then
     `headers` plus Content-Length (the length of `body` unless it is None or the status
     has no content: 1xx, 204, 304, RFC 9110 §8.6) and Content-Type (`media_type`)."""
-    _check_status(status_code)
+    # PERF: the usual response (an exact int status, no `headers`) is built in this one
+    # frame (the pure path against Starlette's init_headers).
+    if type(status_code) is not int or not 100 <= status_code <= 599:
+        _check_status(status_code)
     length = -1
     if body is not None and not (status_code < 200 or status_code == 204 or status_code == 304):
         length = body.nbytes if type(body) is memoryview else len(body)
-    content_type = None if media_type is None else _content_type(media_type, charset)
-    return build_raw_headers(headers, length, content_type)
+    if headers is not None:
+        return build_raw_headers(
+            headers, length, None if media_type is None else _content_type(media_type, charset)[1]
+        )
+    raw = [] if length < 0 else [(b"content-length", b"%d" % length)]
+    if media_type is not None:
+        item = None
+        if type(media_type) is str and type(charset) is str:  # the cache hit, inline
+            item = _CONTENT_TYPES.get((media_type, charset))
+        raw.append(item or _content_type(media_type, charset))
+    return raw
 
 
 def set_header(raw: list[tuple[bytes, bytes]], name: bytes, value: bytes) -> None:

@@ -75,20 +75,16 @@ class Response:
     raw_headers: list[tuple[bytes, bytes]]
     _headers: MutableHeaders
 
-    def __init__(
-        self,
-        content: Any = None,
-        status_code: int = 200,
-        headers: Mapping[str, str] | None = None,
-        media_type: str | None = None,
-        background: Background | None = None,
-    ) -> None:
-        # PERF: set the attributes, render() and init_headers() in one kernel call; for a
-        # class that inherits both methods the compiled kernel does their work inline.
-        _construct.init_response(self, content, status_code, headers, media_type, background)
+    # `__init__(self, content=None, status_code=200, headers=None, media_type=None,
+    # background=None)`: set the attributes, then render() and init_headers(). PERF: the
+    # kernel is the method itself (no Python frame in front of it); for a class that
+    # inherits both methods the compiled kernel does their work inline.
+    __init__ = _construct.init_response
 
     def render(self, content: Any) -> bytes | memoryview:
         """Turn `content` into the body bytes."""
+        if type(content) is str:  # PERF: the usual content first (pure path)
+            return content.encode(self.charset)
         if content is None:
             return b""
         if isinstance(content, bytes):
@@ -200,17 +196,9 @@ class JSONResponse(Response):
 
     media_type: str | None = "application/json"
 
-    def __init__(
-        self,
-        content: Any,
-        status_code: int = 200,
-        headers: Mapping[str, str] | None = None,
-        media_type: str | None = None,
-        background: Background | None = None,
-    ) -> None:
-        # COMPAT: `content` is required, as in Starlette. PERF: the kernel directly, not
-        # through super().__init__ (one frame less).
-        _construct.init_response(self, content, status_code, headers, media_type, background)
+    # `__init__(self, content, status_code=200, headers=None, media_type=None,
+    # background=None)`. COMPAT: `content` is required, as in Starlette. PERF: the kernel.
+    __init__ = _construct.init_json
 
     def render(self, content: Any) -> bytes:
         # PERF: the JSON kernel writes `json.dumps`'s bytes itself (compiled path), with
@@ -230,13 +218,7 @@ _construct.declare_stock_methods(Response.render, JSONResponse.render, Response.
 class RedirectResponse(Response):
     """A redirect (307 by default) to `url`, percent-encoded as Starlette does."""
 
-    def __init__(
-        self,
-        url: Any,
-        status_code: int = 307,
-        headers: Mapping[str, str] | None = None,
-        background: Background | None = None,
-    ) -> None:
-        # PERF: one kernel call (init_response, then Location set as Starlette's
-        # `self.headers["location"] = quote(str(url), ...)` does).
-        _construct.init_redirect(self, url, status_code, headers, background)
+    # `__init__(self, url, status_code=307, headers=None, background=None)`. PERF: the
+    # kernel (init_response, then Location set as Starlette's
+    # `self.headers["location"] = quote(str(url), ...)` does).
+    __init__ = _construct.init_redirect
