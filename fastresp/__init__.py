@@ -11,18 +11,21 @@ from ._errors import (
     RangeNotSatisfiable,
 )
 from ._speedups import COMPILED
-from ._speedups import json as _json
 from .background import BackgroundTask, BackgroundTasks
-from .base import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from .base import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+    json_dumps,
+)
 from .files import FileResponse
 from .headers import MutableHeaders
 from .sse import EventSourceResponse, JSONServerSentEvent, SendTimeoutError, ServerSentEvent
 from .streaming import StreamingResponse
 
 __version__ = "0.1.0"
-
-# `value` as the UTF-8 JSON bytes Starlette's JSONResponse sends (the kernel itself).
-json_dumps = _json.dumps
 
 __all__ = [
     "COMPILED",
