@@ -1,11 +1,13 @@
 """JSON encoding alone (issue 9): Starlette's `JSONResponse.render` against fastresp's
 kernel, plain calls, one group per payload.
 
-Members: `starlette`, fastresp as imported (`fastresp-compiled`, or `fastresp-pure`
-under FASTRESP_NO_EXTENSIONS=1) and, when installed, orjson and ssrJSON as references
-only: they are NOT byte-identical to Starlette in general (`1e16` for `1e+16`, NaN
-written...); `extra_info["byte_identical"]` says whether they were on the payload. The
-whole responses are timed in bench_small.py (json-small, json-1000).
+Members: `starlette`, both fastresp twins (`fastresp-compiled`: the kernel the switch
+picked, skipped under FASTRESP_NO_EXTENSIONS=1 or without the extension;
+`fastresp-pure`: `_json_py`, the stdlib call with its encoder built once) and, when
+installed, orjson and ssrJSON as references only: they are NOT byte-identical to
+Starlette in general (`1e16` for `1e+16`, NaN written...);
+`extra_info["byte_identical"]` says whether they were on the payload. The whole
+responses are timed in bench_small.py (json-small, json-1000).
 """
 
 import functools
@@ -15,10 +17,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from harness_drivers import FASTRESP_ID
 from harness_timing import Bench, describe
 from starlette.responses import JSONResponse as StarletteJSONResponse
 
+from fastresp import _json_py
+from fastresp._speedups import COMPILED
 from fastresp._speedups import json as fastresp_json
 
 _rng = random.Random(9)
@@ -66,9 +69,12 @@ def _references() -> dict[str, Callable[[Any], bytes]]:
 
 
 REFERENCES = _references()
-MEMBERS = ["starlette", "fastresp", *REFERENCES]
-IDS = [FASTRESP_ID if m == "fastresp" else f"{m}-not-identical" if m in REFERENCES else m
-       for m in MEMBERS]  # fmt: skip
+TWINS: dict[str, Callable[[Any], bytes]] = {
+    "fastresp-compiled": fastresp_json.dumps,
+    "fastresp-pure": _json_py.dumps,
+}
+MEMBERS = ["starlette", *TWINS, *REFERENCES]
+IDS = [f"{m}-not-identical" if m in REFERENCES else m for m in MEMBERS]
 
 
 @pytest.fixture(params=MEMBERS, ids=IDS)
@@ -81,8 +87,10 @@ def _bench(benchmark: Bench, member: str, payload: Any) -> None:
     expected = _starlette(payload)
     if member == "starlette":
         encode: Callable[[Any], bytes] = _starlette
-    elif member == "fastresp":
-        encode = fastresp_json.dumps
+    elif member in TWINS:
+        if member == "fastresp-compiled" and not COMPILED:
+            pytest.skip("the compiled kernels are not in use")
+        encode = TWINS[member]
         assert encode(payload) == expected, "fastresp must send Starlette's bytes"
     else:
         encode = REFERENCES[member]

@@ -19,6 +19,12 @@ error of any kind. The walk runs no user code, except a dict subclass's `items()
 list or tuple subclass's `__iter__`, called as the stdlib calls them; when such a value
 falls back they are called again by the stdlib. An error that is not an `Exception`
 (KeyboardInterrupt...) raised by them propagates as is.
+
+COMPAT: the stdlib of 3.12+ walks an exact dict live, as this walk does, but 3.11's
+walks a copy of its items taken first: there, what user code changes in a dict being
+walked is not written. So on 3.11 a value that would run user code (a dict subclass, a
+list or tuple subclass with its own `__iter__`) inside an exact dict falls back before
+running it, and the stdlib walks it alone.
 """
 
 from cpython.object cimport PyObject, PyTypeObject
@@ -38,7 +44,14 @@ cdef extern from *:
     #define fastresp_str_ready(o) 0
     #endif
     #define fastresp_long_repr(o) (PyLong_Type.tp_repr(o))
+    /* the stdlib walks exact dicts live (3.12+), not a copy of their items (3.11) */
+    #define FASTRESP_LIVE_DICTS (PY_VERSION_HEX >= 0x030C0000)
+    /* a list or tuple subclass with an __iter__ of its own */
+    #define fastresp_own_iter(t) \
+        ((t)->tp_iter != PyList_Type.tp_iter && (t)->tp_iter != PyTuple_Type.tp_iter)
     """
+    bint LIVE_DICTS "FASTRESP_LIVE_DICTS"
+    bint fastresp_own_iter(PyTypeObject* t)
     int fastresp_str_ready(PyObject* o)
     PyObject* fastresp_long_repr(PyObject* o)  # int.__repr__: a new str, or NULL
 
@@ -116,6 +129,7 @@ cdef struct Writer:
     # object can be freed: until user code runs (a subclass's items() or __iter__),
     # which empties the cache.
     Key keys[KEYS]
+    int walking  # exact dicts being walked, around the current value
 
 
 cdef int _grow(Writer* w, Py_ssize_t need) noexcept:
@@ -310,12 +324,16 @@ cdef int _dict(Writer* w, PyObject* mapping, int depth) noexcept:
     if _const(w, b"{", 1) < 0:
         return -1
     if PyDict_CheckExact(mapping):
+        w.walking += 1
         while PyDict_Next(mapping, &pos, &key, &value):
             if _member(w, key, value, depth, pos > 1) < 0:
                 return -1
             if PyDict_GET_SIZE(mapping) != size:  # changed by a subclass's items()
                 return -1
+        w.walking -= 1
     else:
+        if not LIVE_DICTS and w.walking:  # COMPAT: user code in a dict 3.11 copies
+            return -1
         items = PyMapping_Items(mapping)  # COMPAT: as the stdlib walks a subclass
         memset(w.keys, 0, sizeof(w.keys))  # user code ran
         if items == NULL:
@@ -339,6 +357,8 @@ cdef int _array(Writer* w, PyObject* sequence, int depth) noexcept:
     cdef Py_ssize_t i = 0
     cdef int status = 0
     if TYPE(sequence) != &PyList_Type and TYPE(sequence) != &PyTuple_Type:
+        if not LIVE_DICTS and w.walking and fastresp_own_iter(TYPE(sequence)):
+            return -1  # COMPAT: user code in a dict 3.11 copies
         fast = PySequence_Fast(sequence, "")  # COMPAT: a subclass through its __iter__
         memset(w.keys, 0, sizeof(w.keys))  # user code ran
         if fast == NULL:
@@ -424,6 +444,7 @@ def dumps(value):
     w.p = PyBytes_AS_STRING(w.out)
     w.end = w.p + FIRST_SIZE
     memset(w.keys, 0, sizeof(w.keys))
+    w.walking = 0
     if _value(&w, <PyObject*>value, 0) == 0:
         if _PyBytes_Resize(&w.out, w.p - PyBytes_AS_STRING(w.out)) < 0:
             _pending()

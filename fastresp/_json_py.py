@@ -17,8 +17,9 @@ follows:
   int-max-str-digits limit applies; a float (subclasses too) as `float.__repr__`, NaN
   and infinities refused with ValueError;
 - a list or tuple; a subclass is walked as `PySequence_Fast` walks it (its `__iter__`);
-- a dict; an exact dict in insertion order, a subclass through its `items()` (which
-  must give 2-tuples), an empty one of either kind as `{}` without calling anything;
+- a dict; an exact dict in insertion order (walked live on 3.12+, from a copy of its
+  items taken first on 3.11), a subclass through its `items()` (which must give
+  2-tuples), an empty one of either kind as `{}` without calling anything;
 - dict keys: a str as is, a float as its repr (NaN refused), `True`/`False`/`None` as
   `"true"`/`"false"`/`"null"`, an int as its repr, anything else TypeError;
 - anything else: TypeError ("Object of type X is not JSON serializable"), and a

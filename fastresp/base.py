@@ -60,6 +60,9 @@ __all__ = [
     "json_dumps",
 ]
 
+# `value` as the UTF-8 JSON bytes Starlette's JSONResponse sends (the kernel itself).
+json_dumps = _json.dumps
+
 # RFC 9110 §15.2, §15.3.5, §15.4.5: these statuses carry no content.
 _NO_CONTENT = frozenset([*range(100, 200), 204, 304])
 

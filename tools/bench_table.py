@@ -4,7 +4,8 @@
 
 One row per scenario (benchmark group), one column per member: Starlette, fastresp
 (pure and/or compiled, whichever the files hold: pass a pure and a compiled run to
-see both), the raw-ASGI floor and, where measured, the page-cache ceiling. Each cell
+see both), the raw-ASGI floor and, where measured, the page-cache ceiling or the fastest reference
+encoder (orjson, ssrJSON: JSON groups only, not byte-identical to Starlette). Each cell
 is the median time per response and the speed-up against Starlette (Starlette's time
 divided by the member's, so `3.2x` means 3.2 times faster), Starlette being taken
 from the same file as the member; scenarios that move a known number of bytes also show
@@ -28,7 +29,9 @@ TITLES = {
     "fastresp-compiled": "fastresp (compiled)",
     "floor": "floor",
     "ceiling": "ceiling",
+    "reference": "reference (not identical)",
 }
+SPARE_COLUMNS = ("ceiling", "reference")  # the fastest member of each kind is shown
 
 
 @dataclass(frozen=True)
@@ -70,8 +73,9 @@ def load(paths: Sequence[Path], stat: str) -> tuple[list[str], Results, Baseline
             if group not in groups:
                 groups.append(group)
             label = _member(bench)
-            column = label if label in FIXED_COLUMNS else "ceiling"
             info = bench.get("extra_info") or {}
+            spare = "reference" if "byte_identical" in info else "ceiling"
+            column = label if label in FIXED_COLUMNS else spare
             nbytes = info.get("bytes_per_response")
             result = Result(
                 group=group,
@@ -85,8 +89,8 @@ def load(paths: Sequence[Path], stat: str) -> tuple[list[str], Results, Baseline
             if column == "starlette":
                 baselines[(group, source)] = result
             previous = results.get((group, column))
-            # Several ceilings (64 KiB and 1 MiB slices): show the fastest.
-            if column != "ceiling" or previous is None or result.seconds < previous.seconds:
+            # Several ceilings (64 KiB and 1 MiB slices) or references: show the fastest.
+            if column not in SPARE_COLUMNS or previous is None or result.seconds < previous.seconds:
                 results[(group, column)] = result
     return groups, results, baselines
 
@@ -114,7 +118,7 @@ def cell(result: Result | None, baselines: Baselines) -> str:
     text = format_time(result.seconds)
     if result.nbytes is not None:
         text += f" · {result.nbytes / result.seconds / 1e6:,.0f} MB/s"
-    if result.column == "ceiling":
+    if result.column in SPARE_COLUMNS:
         text += f" ({result.label})"
     if baseline is not None and result is not baseline:
         text += f" **{format_ratio(baseline.seconds / result.seconds)}**"
@@ -123,7 +127,7 @@ def cell(result: Result | None, baselines: Baselines) -> str:
 
 def render(groups: Sequence[str], results: Results, baselines: Baselines, stat: str) -> str:
     present = {column for _, column in results}
-    columns = [c for c in (*FIXED_COLUMNS, "ceiling") if c in present]
+    columns = [c for c in (*FIXED_COLUMNS, *SPARE_COLUMNS) if c in present]
     header = ["scenario", "driver", *(TITLES[c] for c in columns)]
     lines = [
         "| " + " | ".join(header) + " |",
@@ -141,7 +145,8 @@ def render(groups: Sequence[str], results: Results, baselines: Baselines, stat: 
     lines.append(
         f"{stat.capitalize()} time per response; **Nx** = Starlette's time / the member's "
         "(higher is faster). floor = hand-written raw ASGI sending the same bytes; "
-        "ceiling = reading the file with os.pread alone."
+        "ceiling = reading the file with os.pread alone; reference = the fastest JSON "
+        "library measured, which does not send Starlette's bytes in general."
     )
     if len({source for _, source in baselines}) > 1:
         lines.append(

@@ -174,6 +174,9 @@ class Values:
             else:
                 lo, hi = rng.choice(RANGES[:5] + RANGES[6:] if rng.random() < 0.97 else RANGES)
                 chars.append(chr(rng.randint(lo, hi)))
+        if rng.random() < 0.01:  # past the 64-character and 16,384-character paths
+            plain = "x" * rng.choice([50, 70, 20_000])
+            return plain + "".join(chars) * rng.randint(1, 3000) + plain[:9]
         return "".join(chars)
 
     def number(self) -> object:

@@ -1,8 +1,9 @@
 """Differential tests: the compiled JSON kernel against the stdlib call Starlette makes.
 
 Same bytes, or the same exception type and message, for generated values that reach
-every code point class, subclasses and enums, special floats, huge ints, deep and wide
-nesting, non-str keys, circular structures and unsupported objects. Skipped when the
+every code point class (in short and long strings), subclasses and enums, special
+floats, huge ints, deep and wide nesting, non-str keys, circular structures and
+unsupported objects. Skipped when the
 compiled kernels are not built (failed under FASTRESP_REQUIRE_COMPILED).
 """
 
@@ -132,6 +133,21 @@ values = st.recursive(leaves, _containers, max_leaves=30)
 @given(value=values)
 def test_same_outcome_as_starlette(value: Any) -> None:
     assert outcome(json_c.dumps, value) == outcome(starlette_json, value)
+
+
+@FEW
+@given(
+    head=st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=100),
+    piece=st.text(chars, min_size=1, max_size=6),
+    times=st.integers(1, 8000),
+    tail=st.text(chars, max_size=4),
+)
+def test_long_strings(head: str, piece: str, times: int, tail: str) -> None:
+    # Past the short-string path (64 characters) and the 16,384-character reservations:
+    # a plain start copied at once, then escapes, wide characters and surrogates anywhere.
+    text = head + piece * times + tail
+    for value in (text, [text, text[::-1]], {text: text}):
+        assert outcome(json_c.dumps, value) == outcome(starlette_json, value)
 
 
 @FEW
