@@ -209,10 +209,6 @@ class JSONResponse(Response):
         return _json.dumps(content)
 
 
-# `value` as the UTF-8 JSON bytes JSONResponse sends (fastresp.json_dumps): the kernel
-# itself, so a caller pays no wrapper frame.
-json_dumps = _json.dumps
-
 # NOTE: the compiled `init_response` does these methods' work inline for the classes that
 # inherit them (the pure twin always calls them); it must know them by identity.
 _construct.declare_stock_methods(Response.render, JSONResponse.render, Response.init_headers)
