@@ -18,7 +18,7 @@ _MEDIA_TYPES_MAX = 256
 # PERF: Last-Modified and ETag of a file served again, keyed by the ETag's input
 # ("<st_mtime>-<st_size>", which fixes both values): 0.5 us instead of ~6 us for
 # formatdate and md5. Emptied when full, so changed files do not pin it.
-_STAT_HEADERS: dict[str, tuple[bytes, bytes]] = {}
+_STAT_HEADERS: dict[tuple[float, int] | str, tuple[bytes, bytes]] = {}
 _STAT_HEADERS_MAX = 1024
 
 
@@ -73,12 +73,19 @@ def request_fields(
 
 def stat_validators(stat_result: os.stat_result) -> tuple[bytes, bytes]:
     """Last-Modified and ETag for `stat_result`, as Starlette derives them."""
-    key = f"{stat_result.st_mtime}-{stat_result.st_size}"
+    mtime = stat_result.st_mtime
+    size = stat_result.st_size
+    # PERF: keyed by the values, not their text: a float's repr is ~7k instructions
+    # (callgrind, 4 KiB GET 71.6k -> 64.6k). Equal floats have one repr but 0.0 and -0.0;
+    # other types (a caller's stat_result may hold an int: "5" is not "5.0") key by text.
+    key: tuple[float, int] | str = (
+        (mtime, size) if type(mtime) is float and mtime and type(size) is int else f"{mtime}-{size}"
+    )
     values = _STAT_HEADERS.get(key)
     if values is None:
         # COMPAT: Starlette's ETag: md5 of "<st_mtime>-<st_size>"; not a security use.
-        etag = hashlib.md5(key.encode(), usedforsecurity=False).hexdigest()
-        modified = formatdate(stat_result.st_mtime, usegmt=True)
+        etag = hashlib.md5(f"{mtime}-{size}".encode(), usedforsecurity=False).hexdigest()
+        modified = formatdate(mtime, usegmt=True)
         values = modified.encode("latin-1"), f'"{etag}"'.encode("latin-1")
         if len(_STAT_HEADERS) >= _STAT_HEADERS_MAX:
             _STAT_HEADERS.clear()

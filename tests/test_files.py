@@ -214,6 +214,23 @@ async def test_set_stat_headers_is_public(flavour: SimpleNamespace, small: Path)
     assert response.headers["last-modified"] == "Tue, 14 Nov 2023 22:13:20 GMT"
 
 
+@pytest.mark.parametrize(
+    "times",
+    [(5, 5.0), (0.0, -0.0), (-0.0, 0), (1_700_000_000.5, 1_700_000_000.5)],
+    ids=["int-float", "zero-negative-zero", "negative-zero-int", "same"],
+)
+async def test_stat_headers_follow_the_text_of_st_mtime(
+    flavour: SimpleNamespace, small: Path, times: tuple[float, float]
+) -> None:
+    # Values that compare equal but are written differently give different ETags, as
+    # Starlette's md5 of f"{st_mtime}-{st_size}" does, however often each is served.
+    for _ in range(2):
+        for mtime in times:
+            fake = os.stat_result((0o100644, 0, 0, 1, 0, 0, 1234, 0, mtime, mtime))
+            response = flavour.FileResponse(small, stat_result=fake)
+            assert response.headers.raw == [TEXT, RANGES, *stat_headers(small, fake)]
+
+
 async def test_stat_headers_are_kept_after_the_call(flavour: SimpleNamespace, small: Path) -> None:
     response = flavour.FileResponse(small)
     await call(response)
