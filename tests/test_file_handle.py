@@ -55,6 +55,9 @@ class Slow:
         self.read_delay = read_delay
         self.events: list[str] = []
         self.done = threading.Event()
+        # Gates that hold a blocking read until the test lets it go (no timing).
+        self.reading = threading.Event()
+        self.release: threading.Event | None = None
 
     def open_file(self, path: str) -> tuple[int, os.stat_result]:
         time.sleep(self.open_delay)
@@ -76,6 +79,9 @@ class Slow:
     ) -> tuple[list[tuple[int, int, bytes]], tuple[int, int]]:
         if nowait:
             return [], cursor
+        self.reading.set()
+        if self.release is not None:
+            assert self.release.wait(10), "the test never released the read"
         time.sleep(self.read_delay)
         result = kernels.read_plan(fd, spans, chunk_size, cursor, budget)
         self.events.append("read")
@@ -115,6 +121,13 @@ def use(monkeypatch: pytest.MonkeyPatch, slow: Slow) -> None:
 async def settle() -> None:
     """Let worker threads that were abandoned finish their call."""
     await anyio.sleep(3 * DELAY)
+
+
+async def until(condition: Any, timeout: float = 10.0) -> None:
+    """Wait, without a fixed delay, for a worker thread to make `condition()` true."""
+    with anyio.fail_after(timeout):
+        while not condition():
+            await anyio.sleep(0.005)
 
 
 async def test_open_read_close(path: Path, closes: list[int]) -> None:
@@ -171,7 +184,8 @@ async def test_native_cancel_during_open(
     with pytest.raises(TimeoutError):
         await asyncio.wait_for(job(), DELAY / 4)  # a native task.cancel()
     assert closes == []  # the thread is still opening
-    await settle()
+    await until(lambda: closes)
+    await settle()  # and no second close
     assert slow.events == ["opened"]
     assert len(closes) == 1  # closed by the opening thread itself
     if LINUX:
@@ -182,7 +196,8 @@ async def test_native_cancel_during_open(
 async def test_native_cancel_during_read(
     path: Path, closes: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    slow = Slow(read_delay=DELAY)
+    slow = Slow()
+    slow.release = threading.Event()
     use(monkeypatch, slow)
 
     async def job() -> None:
@@ -193,10 +208,14 @@ async def test_native_cancel_during_read(
         finally:
             await handle.aclose()
 
-    with pytest.raises(TimeoutError):
-        await asyncio.wait_for(job(), DELAY / 2)
+    task = asyncio.ensure_future(job())
+    await anyio.to_thread.run_sync(slow.reading.wait, 10)  # the read is in its thread
+    task.cancel()  # a native cancellation
+    with pytest.raises(asyncio.CancelledError):
+        await task
     assert closes == []  # never under a read in flight
-    await settle()
+    slow.release.set()
+    await until(lambda: closes)
     assert slow.events == ["opened", "read"]
     assert len(closes) == 1  # closed by the reading thread once its read returned
 
@@ -216,7 +235,8 @@ async def test_native_cancel_during_close(
     with pytest.raises(asyncio.CancelledError):
         await handle.aclose()
     task.uncancel()
-    await settle()
+    await until(lambda: closes)
+    await settle()  # and no second close
     assert len(closes) == 1
 
 
