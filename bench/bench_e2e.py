@@ -5,7 +5,7 @@ import importlib.util
 from pathlib import Path
 
 import pytest
-from e2e_run import ENDPOINTS, check_identical, server, write_files
+from e2e_run import ENDPOINTS, check_identical, cpu_seconds, server, write_files
 
 
 @pytest.mark.skipif(
@@ -15,5 +15,7 @@ from e2e_run import ENDPOINTS, check_identical, server, write_files
 @pytest.mark.timeout(60)
 def test_e2e_members_send_identical_bytes(tmp_path: Path) -> None:
     write_files(tmp_path)
-    with server(tmp_path) as port:
+    with server(tmp_path) as (port, pid):
         check_identical(port, ENDPOINTS)
+        used = cpu_seconds(pid)
+        assert used is None or used > 0

@@ -7,8 +7,11 @@ loaded by wrk when installed, else by a Python client.
 First checks that the three members of every endpoint send identical bytes; then, in
 each round, loads every endpoint's members one after another (the order rotated per
 round) and prints a Markdown table: median requests/s over the rounds, and the
-median of the per-round ratios. `bash bench/run_e2e.sh` does the same from a fresh
-clone. Timings on a shared machine are noisy: compare the ratios, not the rates.
+median of the per-round ratios. Where /proc exists, the last column compares the
+server's CPU time per request instead (ceiling's / fastresp's): the rate also moves
+with the CPU time the machine gives the server, the CPU time per request far less.
+`bash bench/run_e2e.sh` does the same from a fresh clone. Timings on a shared machine
+are noisy: compare the ratios, not the rates.
 """
 
 import argparse
@@ -50,8 +53,8 @@ def _free_port() -> int:
 
 
 @contextmanager
-def server(directory: Path, env: dict[str, str] | None = None) -> Iterator[int]:
-    """uvicorn serving e2e_app with one worker; yields its port, stops it after."""
+def server(directory: Path, env: dict[str, str] | None = None) -> Iterator[tuple[int, int]]:
+    """uvicorn serving e2e_app with one worker; yields its port and pid, stops it after."""
     port = _free_port()
     fastresp_home = str(HERE.parent)
     environment = {
@@ -84,7 +87,7 @@ def server(directory: Path, env: dict[str, str] | None = None) -> Iterator[int]:
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"uvicorn did not start:\n{log.read_text()}") from None
                 time.sleep(0.05)
-        yield port
+        yield port, process.pid
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -186,31 +189,48 @@ def _client_main(port: str, path: str, duration: str, connections: str) -> None:
     print(run(_clients(int(port), path, float(duration), int(connections))))
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User plus system CPU time of process `pid` and its threads; None without /proc."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 # --- report ------------------------------------------------------------------------------
 
 
-def table(rates: dict[str, dict[str, list[float]]], endpoints: Sequence[str]) -> str:
+Samples = dict[str, dict[str, list[float]]]  # member -> endpoint -> one value per round
+
+
+def table(rates: Samples, cpu: Samples | None, endpoints: Sequence[str]) -> str:
     """Median requests/s per member; each ratio is the median of the per-round ratios
     (members of a round run back to back, so a slow drift in the machine's load
-    cancels out)."""
+    cancels out). `cpu`: the server's CPU seconds per request, for the last column."""
 
-    def ratio(top: str, bottom: str, endpoint: str) -> float:
-        pairs = zip(rates[top][endpoint], rates[bottom][endpoint], strict=True)
+    def ratio(samples: Samples, top: str, bottom: str, endpoint: str) -> float:
+        pairs = zip(samples[top][endpoint], samples[bottom][endpoint], strict=True)
         return statistics.median(a / b for a, b in pairs)
 
     lines = [
         "| endpoint | Starlette req/s | fastresp req/s | ceiling req/s "
-        "| fastresp / Starlette | ceiling / Starlette | fastresp / ceiling |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| fastresp / Starlette | ceiling / Starlette | fastresp / ceiling "
+        + ("| fastresp / ceiling (server CPU per request) |" if cpu else "|"),
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |" + (" ---: |" if cpu else ""),
     ]
     for endpoint in endpoints:
         s, f, c = (statistics.median(rates[m][endpoint]) for m in MEMBERS)
-        lines.append(
+        line = (
             f"| /{endpoint} | {s:,.0f} | {f:,.0f} | {c:,.0f} "
-            f"| {ratio('fastresp', 'starlette', endpoint):.2f}x "
-            f"| {ratio('ceiling', 'starlette', endpoint):.2f}x "
-            f"| {ratio('fastresp', 'ceiling', endpoint):.2f} |"
+            f"| {ratio(rates, 'fastresp', 'starlette', endpoint):.2f}x "
+            f"| {ratio(rates, 'ceiling', 'starlette', endpoint):.2f}x "
+            f"| {ratio(rates, 'fastresp', 'ceiling', endpoint):.2f} |"
         )
+        if cpu:
+            line += f" {ratio(cpu, 'ceiling', 'fastresp', endpoint):.2f} |"
+        lines.append(line)
     return "\n".join(lines)
 
 
@@ -230,11 +250,12 @@ def main() -> None:
     use_wrk = args.client == "wrk" or (args.client == "auto" and shutil.which("wrk"))
     load = load_wrk if use_wrk else load_python
     env = {"FASTRESP_NO_EXTENSIONS": "1"} if args.pure else {}
-    rates: dict[str, dict[str, list[float]]] = {m: {e: [] for e in endpoints} for m in MEMBERS}
+    rates: Samples = {m: {e: [] for e in endpoints} for m in MEMBERS}
+    cpu: Samples | None = {m: {e: [] for e in endpoints} for m in MEMBERS}
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         write_files(directory)
-        with server(directory, env) as port:
+        with server(directory, env) as (port, pid):
             check_identical(port, endpoints)
             base = f"http://127.0.0.1:{port}"
             for endpoint in endpoints:  # NOTE: warm-up, not counted
@@ -244,8 +265,14 @@ def main() -> None:
                 for endpoint in endpoints:
                     order = MEMBERS[round_ % 3 :] + MEMBERS[: round_ % 3]
                     for member in order:
+                        before = cpu_seconds(pid)
                         rate = load(f"{base}/{member}/{endpoint}", args.duration, args.connections)
+                        after = cpu_seconds(pid)
                         rates[member][endpoint].append(rate)
+                        if cpu is not None and before is not None and after is not None:
+                            cpu[member][endpoint].append((after - before) / (rate * args.duration))
+                        else:
+                            cpu = None
                 print(f"round {round_ + 1}/{args.rounds} done", file=sys.stderr)
     import fastresp
 
@@ -255,7 +282,7 @@ def main() -> None:
         f"{args.connections} connections, {args.rounds} rounds of {args.duration:g} s; "
         f"fastresp {path}; {os.cpu_count()} CPUs -->"
     )
-    print(table(rates, endpoints))
+    print(table(rates, cpu, endpoints))
 
 
 if __name__ == "__main__":

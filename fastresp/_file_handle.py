@@ -11,13 +11,12 @@ costs 90-190 us here, copying 64 KiB from the page cache ~4 us):
   read from the page cache on the loop, never waiting for storage (`RWF_NOWAIT`):
   the first chunk alone, then up to `LOOP_BYTES` at a time. On a miss, one hop to a
   thread reads ahead up to `HOP_BYTES` of the plan.
-  Cancellation points are spaced by bytes read without a suspension: the first
-  `EARLY_YIELDS` a chunk's worth apart, as Starlette's hop per chunk is (a client that
-  leaves at once is noticed within a few chunks), then `YIELD_BYTES` apart (a client
-  that leaves later is noticed within 1 MiB); a multipart body of many small parts is
-  not slowed. Not a yield per chunk: a server's `send` suspends when the socket cannot
-  take more, so that buys no fairness, and under load each yield costs a full round of
-  the loop (and the first one starts the disconnect watch).
+  Cancellation points are spaced by bytes read without a suspension: one per
+  `YIELD_BYTES` (a client that leaves is noticed within 1 MiB, or two under ASGI 2.3,
+  whose watch on receive() starts at the first); a multipart body of many small parts
+  is not slowed. Not a yield per chunk: a server's `send` suspends when the socket
+  cannot take more, so that buys no fairness, and under load each yield lets the
+  other responses in between: their buffers push this one's out of the CPU caches.
 - A descriptor opened on the loop is closed on the loop (a local filesystem's close
   does not wait) as soon as its last planned byte is read; one opened in a thread is
   closed in a thread: by the hop that read its last byte, or by `aclose`.
@@ -65,14 +64,12 @@ HOP_BYTES = 1024 * 1024
 # NOTE: the most copied from the page cache in one step on the loop (~25-60 us), so
 # other tasks never wait long; bigger chunks are read in worker threads.
 LOOP_BYTES = 256 * 1024
-# PERF: the most read between two cancellation points once a transfer is under way
-# (~100-300 us of page-cache reads and sends). Under uvicorn and wrk (32 connections)
-# /file1m went from 0.86 of a raw-ASGI ceiling with a yield per 64 KiB chunk (then
-# doubling gaps) to 0.96 with these; 1.02 with no yield at all.
+# PERF: the most read between two cancellation points (~0.3-0.7 ms of page-cache
+# reads and sends under load). Under uvicorn and wrk (32 connections), /file1m ran at
+# 0.72 of a raw-ASGI ceiling with three early yields a chunk apart, and at 0.95-1.0
+# without: the reads and socket writes themselves took half the time (py-spy),
+# since the interleaved responses' buffers no longer evicted each other's.
 YIELD_BYTES = 1024 * 1024
-# NOTE: the first cancellation points of a transfer, a chunk's worth apart: a watch on
-# receive() starts at the first and needs two more rounds to stop the body.
-EARLY_YIELDS = 3
 
 
 def open_on_loop(path: str) -> tuple[int, os.stat_result] | None:
@@ -119,8 +116,6 @@ class FileHandle:
         "_small",
         "_spans",
         "_unyielded",
-        "_yield_after",
-        "_yields",
     )
 
     def __init__(self) -> None:
@@ -136,8 +131,6 @@ class FileHandle:
         self._ahead: deque[Chunk] = deque()
         self._close_when_read = False
         self._unyielded = 0  # bytes read since the last suspension
-        self._yield_after = 1  # bytes read before the next cancellation point
-        self._yields = 0  # cancellation points passed in this plan
         self._checkpoint = _checkpoint_for_backend()
 
     @property
@@ -184,14 +177,11 @@ class FileHandle:
     async def read(self, size: int, offset: int) -> bytes:
         """`size` bytes at `offset` (fewer only at end of file).
 
-        A cancellation point (but in a `small` plan) once a chunk's worth was read
-        since the last suspension; after `EARLY_YIELDS` of them, once `YIELD_BYTES` were.
+        A cancellation point (but in a `small` plan) once `YIELD_BYTES` were read since
+        the last suspension.
         """
-        if self._unyielded >= self._yield_after and not self._small:
+        if self._unyielded >= YIELD_BYTES and not self._small:
             self._unyielded = 0
-            self._yields += 1
-            if self._yields >= EARLY_YIELDS:
-                self._yield_after = YIELD_BYTES
             await self._checkpoint()
         if not size:
             return b""
@@ -222,8 +212,6 @@ class FileHandle:
         self._spans = spans
         self._chunk_size = chunk_size
         self._small = sum(end - start for start, end in spans) <= 2 * chunk_size
-        self._yield_after = chunk_size
-        self._yields = 0
         self._cursor = (0, spans[0][0] if spans else 0)
         self._ahead.clear()
 

@@ -66,6 +66,10 @@ _NOWAIT: int = getattr(os, "RWF_NOWAIT", 0) if hasattr(os, "preadv") else 0
 # _DEVICES_MAX entries, emptied when full (a handful of mounts serve files).
 _LOCAL_DEVICES: dict[tuple[int, int], bool] = {}
 _DEVICES_MAX = 64
+# NOTE: the encoded paths `open_cached` found to be local regular files: at most
+# _KNOWN_MAX, emptied when full.
+_KNOWN_PATHS: dict[bytes, None] = {}
+_KNOWN_MAX = 1024
 
 
 def stat_file(path: str) -> os.stat_result:
@@ -104,7 +108,10 @@ def stat_cached(path: str) -> os.stat_result | None:
     None also when the path is missing or is not a regular file, and on any error:
     `stat_file` in a worker thread then gives the authoritative answer.
     """
-    fd = _open_path(path)
+    encoded = _encode_path(path)
+    if encoded is None:
+        return None
+    fd = _open_path(encoded)
     if fd < 0:
         return None
     try:
@@ -116,24 +123,50 @@ def stat_cached(path: str) -> os.stat_result | None:
 def open_cached(path: str) -> tuple[int, os.stat_result] | None:
     """`open_file(path)` if that needs no storage or network I/O, else None.
 
-    The path is resolved from the dentry cache alone, to a regular file on a local
-    filesystem, which is then reopened through /proc/self/fd (never by name again, so
-    it cannot be swapped). Never raises for a missing or unreadable file: None, and
-    `open_file` in a worker thread raises the authoritative error.
+    The path is resolved from the dentry cache alone. The first time, to an O_PATH
+    descriptor, which opens nothing: only a regular file on a local filesystem is then
+    reopened for reading, through /proc/self/fd (never by name again, so it cannot be
+    swapped), and the path becomes known. A known path is opened for reading at once
+    and kept only if it still names a local regular file; else it is forgotten and
+    takes the first route again. Never raises for a missing or unreadable file: None,
+    and `open_file` in a worker thread raises the authoritative error.
     """
-    fd = _open_path(path)
+    encoded = _encode_path(path)
+    if encoded is None:
+        return None
+    if encoded in _KNOWN_PATHS:
+        # SECURITY: a path opened before as a local regular file, then swapped for
+        # something else, gets that thing opened once, with O_NONBLOCK (a FIFO cannot
+        # block) and O_NOCTTY, before the statx check refuses it: a device's driver
+        # sees one open(), a network filesystem one call on the loop. The first route
+        # never opens anything but a checked inode.
+        assert _LINUX is not None
+        fd = _LINUX[0](encoded, _OPEN_FLAGS)
+        if fd >= 0:
+            result = _local_regular_stat(fd)
+            try:
+                if result is not None:
+                    os.set_blocking(fd, True)  # NOTE: as the first route's descriptor
+                    return fd, result
+            except OSError:
+                pass
+            os.close(fd)
+        del _KNOWN_PATHS[encoded]
+    fd = _open_path(encoded)
     if fd < 0:
         return None
     try:
         result = _local_regular_stat(fd)
         if result is None:
             return None
-        # SECURITY: an O_PATH descriptor opens nothing (no driver open, no side effect);
-        # only an inode already known to be a regular file is opened for reading.
         try:
-            return os.open(f"/proc/self/fd/{fd}", _REOPEN_FLAGS), result
+            reopened = os.open(f"/proc/self/fd/{fd}", _REOPEN_FLAGS)
         except OSError:  # no /proc (some sandboxes), or permission denied
             return None
+        if len(_KNOWN_PATHS) >= _KNOWN_MAX:
+            _KNOWN_PATHS.clear()
+        _KNOWN_PATHS[encoded] = None
+        return reopened, result
     finally:
         os.close(fd)
 
@@ -274,13 +307,19 @@ else:  # NOTE: Windows has no pread; each descriptor is read by one response at 
 _LINUX = bind_linux()
 
 
-def _open_path(path: str) -> int:
-    """An O_PATH descriptor for `path`, resolved from the dentry cache alone, or -1."""
+def _encode_path(path: str) -> bytes | None:
+    """`path` as the system takes it, or None where the cached calls cannot serve."""
     if _LINUX is None:
-        return -1
+        return None
     encoded = os.fsencode(path)
     if b"\0" in encoded:  # NOTE: ctypes would cut the path short; os.open raises later
-        return -1
+        return None
+    return encoded
+
+
+def _open_path(encoded: bytes) -> int:
+    """An O_PATH descriptor for the encoded path, from the dentry cache alone, or -1."""
+    assert _LINUX is not None  # NOTE: only reached with a path from _encode_path
     return _LINUX[0](encoded, os.O_PATH | os.O_CLOEXEC)
 
 

@@ -27,9 +27,13 @@ construction, as for every response class: `fastresp.responses` differences 5 an
    time from the page cache, or 1 MiB per worker-thread hop (fastresp._file_handle).
    A change to the file after its bytes were read is not sent; Starlette reads each
    chunk just before sending it.
-7. A body of two chunks' worth or less is sent without watching `receive()` for a
-   disconnect (ASGI spec < 2.4): after a disconnect its second chunk is still read
-   and handed to the server, which drops it. The watch costs more than that read.
+7. A disconnect or a cancellation is noticed at the body's cancellation points, one
+   per MiB read without a suspension (`_file_handle.YIELD_BYTES`), or when `send`
+   suspends; under ASGI spec < 2.4 the `receive()` watch starts at the first of them
+   (none for two chunks' worth or less). So up to about 1 MiB (2 MiB under spec
+   < 2.4) is still read and handed to a server that drops it. Starlette hops to a
+   thread per chunk and stops within a chunk or two; a yield per chunk would cost
+   every response a round of the loop (difference measured in bench/e2e_run.py).
 8. A `Range` in a unit other than `bytes` is ignored: the whole file, 200 (RFC 9110
    §14.2: MUST ignore). Starlette answers 400 "Only support bytes range".
 9. Ranges whose lengths add up to more than the file (each clamped to the file, counted
@@ -51,7 +55,8 @@ construction, as for every response class: `fastresp.responses` differences 5 an
    400/416 refusals, which replace the response, skip it).
 
 Where the work runs: a cached path and cached data are opened and read on the event
-loop, never waiting for storage (Linux `openat2(RESOLVE_CACHED)`, `RWF_NOWAIT`);
+loop, never waiting for storage (Linux `openat2(RESOLVE_CACHED)`, `RWF_NOWAIT`; a path
+is opened directly once it named a local regular file: `_files_py.open_cached`);
 anything else takes as few worker-thread hops as possible, one for a small file.
 """
 

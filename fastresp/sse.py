@@ -325,9 +325,18 @@ class EventSourceResponse(Response):
             # cancellation) goes on. An iterator that raised is closed already.
             await self._close_iterator()
             raise
-        async with self._send_lock:
+        end = {"type": "http.response.body", "body": b"", "more_body": False}
+        lock = self._send_lock
+        if lock.locked():  # a ping is being sent: the end goes out after it
+            async with lock:
+                self.active = False
+                await send(end)
+        else:
+            # PERF: no lock, whose acquire yields to the loop even when free: that
+            # yield started the helper tasks of a stream that never waited. No ping
+            # starts after this: it takes the lock, then checks `active`.
             self.active = False
-            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            await send(end)
 
     async def _send_with_timeout(self, send: Send, message: Message) -> None:
         timeout = self.send_timeout

@@ -4,6 +4,7 @@ from types import SimpleNamespace
 import pytest
 
 import fastresp
+import fastresp._file_handle
 
 from support import flavour as load_flavour
 
@@ -28,6 +29,15 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 def anyio_backend(request: pytest.FixtureRequest) -> tuple[str, dict[str, object]]:
     backend: tuple[str, dict[str, object]] = request.param
     return backend
+
+
+@pytest.fixture
+def small_yield_bound(monkeypatch: pytest.MonkeyPatch) -> int:
+    """A file body's cancellation points every 4 KiB read instead of every MiB, so a
+    test's 200 KB file reaches them; tests/test_file_yields.py checks the real bound."""
+    bound = 4096
+    monkeypatch.setattr(fastresp._file_handle, "YIELD_BYTES", bound)
+    return bound
 
 
 @pytest.fixture(params=["starlette", "fastresp"])

@@ -429,7 +429,10 @@ async def test_read_ahead_stops_at_the_end_of_the_file(
     await handle.aclose()
 
 
-async def test_a_read_after_a_chunk_is_a_cancellation_point(path: Path) -> None:
+async def test_a_read_after_the_bound_is_a_cancellation_point(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fastresp._file_handle, "YIELD_BYTES", 1000)  # a chunk here
     handle = FileHandle()
     await handle.open(str(path))
     handle.expect([(0, 10_000)], 1000)
@@ -440,7 +443,7 @@ async def test_a_read_after_a_chunk_is_a_cancellation_point(path: Path) -> None:
             await handle.read(1000, 1000)
         assert first == path.read_bytes()[:1000]
         assert scope.cancelled_caught
-        # Many small parts: one cancellation point per chunk's worth of them.
+        # Many small parts: one cancellation point per bound's worth of them.
         handle.expect([(i * 10, i * 10 + 5) for i in range(600)], 1000)
         reads = 0
         with anyio.CancelScope() as scope:

@@ -278,11 +278,13 @@ async def test_spec_2_4_sends_without_a_watch(
     assert ex.messages[1:] == whole(big.read_bytes())
 
 
+@pytest.mark.usefixtures("small_yield_bound")
 async def test_no_spec_version_means_2_0(flavour: SimpleNamespace, big: Path) -> None:
     ex = await call(flavour.FileResponse(big), spec_version=None, disconnect_after=2)
     assert not ex.complete
 
 
+@pytest.mark.usefixtures("small_yield_bound")
 async def test_disconnect_stops_the_transfer(flavour: SimpleNamespace, big: Path) -> None:
     ran: list[str] = []
 

@@ -314,6 +314,7 @@ async def test_difference_6_bytes_read_ahead_are_sent_as_read(big: Path) -> None
         ("bytes=0-49999,60000-89999", "bytes=0-49999,60000-99999"),
     ],
 )
+@pytest.mark.usefixtures("small_yield_bound")
 async def test_difference_7_two_chunks_are_sent_without_a_watch(
     big: Path, two_chunks: str | None, more: str | None
 ) -> None:
@@ -377,6 +378,7 @@ async def test_fd_closed_after_send_fails(big: Path, spec: str) -> None:
 
 
 @needs_proc
+@pytest.mark.usefixtures("small_yield_bound")
 @pytest.mark.parametrize("range_value", [None, "bytes=0-99999,100000-"])
 async def test_fd_closed_after_disconnect(big: Path, range_value: str | None) -> None:
     headers = [] if range_value is None else [(b"range", range_value.encode())]
@@ -386,6 +388,7 @@ async def test_fd_closed_after_disconnect(big: Path, range_value: str | None) ->
 
 
 @needs_proc
+@pytest.mark.usefixtures("small_yield_bound")
 async def test_fd_closed_after_cancellation(big: Path) -> None:
     log: list[Message] = []
     with anyio.CancelScope() as scope:

@@ -560,6 +560,64 @@ def test_open_cached(files_impl: ModuleType, path: Path) -> None:
 
 
 @linux
+@pytest.mark.parametrize("swapped", ["regular", "fifo", "/dev/null", "directory", "gone"])
+def test_a_known_path_is_checked_again(files_impl: ModuleType, path: Path, swapped: str) -> None:
+    # Once a path opened as a local regular file, it is opened directly: what stands
+    # there later is served only if it is a local regular file too, else the path is
+    # forgotten (the O_PATH route decides again) and nothing is left open or waited on.
+    name = str(path)
+    opened = cached(files_impl.open_cached, name)
+    assert opened is not None
+    os.close(opened[0])
+    assert os.fsencode(name) in files_impl._KNOWN_PATHS
+    path.unlink()
+    if swapped == "regular":
+        path.write_bytes(b"replaced")
+    elif swapped == "fifo":
+        os.mkfifo(path)  # opening it without O_NONBLOCK would block
+    elif swapped == "directory":
+        path.mkdir()
+    elif swapped != "gone":
+        path.symlink_to(swapped)
+    before = open_fd_count()
+    if swapped == "gone":
+        opened = files_impl.open_cached(name)
+    else:
+        opened = cached(files_impl.open_cached, name)
+    if swapped != "regular":
+        assert opened is None
+        assert open_fd_count() == before
+        assert os.fsencode(name) not in files_impl._KNOWN_PATHS
+        return
+    assert opened is not None
+    fd, st = opened
+    try:
+        assert st == os.stat(path)
+        assert os.pread(fd, 100, 0) == b"replaced"
+        assert os.get_blocking(fd)  # O_NONBLOCK cleared, as on the first route
+        assert not os.get_inheritable(fd)
+        assert open_fd_count() == before + 1
+    finally:
+        os.close(fd)
+    assert os.fsencode(name) in files_impl._KNOWN_PATHS
+
+
+@linux
+def test_known_paths_are_bounded(files_impl: ModuleType, tmp_path: Path) -> None:
+    names = []
+    for index in range(1100):
+        name = tmp_path / f"{index}.txt"
+        name.write_bytes(b"x")
+        names.append(str(name))
+    for name in names:
+        opened = cached(files_impl.open_cached, name)
+        assert opened is not None
+        os.close(opened[0])
+        assert len(files_impl._KNOWN_PATHS) <= 1024
+    assert os.fsencode(names[-1]) in files_impl._KNOWN_PATHS
+
+
+@linux
 def test_cached_calls_follow_symlinks(files_impl: ModuleType, path: Path, tmp_path: Path) -> None:
     link = tmp_path / "link"
     # NOTE: a short target lives in the inode; a long one in a data block, which RCU

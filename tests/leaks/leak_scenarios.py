@@ -27,6 +27,7 @@ from leak_harness import (
 )
 
 import fastresp
+import fastresp._file_handle
 from fastresp import (
     ClientDisconnect,
     EventSourceResponse,
@@ -41,6 +42,9 @@ from fastresp import (
 
 SMALL_SIZE = 5000
 MEDIUM_SIZE = 200 * 1024  # four 64 KiB chunks: FileResponse watches for a disconnect
+# NOTE: a cancellation point every 16 KiB read, not every MiB, so that the medium file's
+# body suspends and the disconnect watch, its cancellation and its join all run here.
+fastresp._file_handle.YIELD_BYTES = 16 * 1024
 
 
 # --- files -------------------------------------------------------------------------------
