@@ -23,8 +23,10 @@ that hosts it. The host's exit does the move, not the watcher's `finally:`, beca
 a helper may never start (`fastresp._asgi.Helpers`).
 """
 
+import asyncio
 import importlib
 import signal
+import weakref
 from collections.abc import Callable, Coroutine
 from typing import Any, Protocol
 
@@ -134,6 +136,28 @@ class _Registry:
 
 
 _REGISTRY: RunVar[_Registry] = RunVar("fastresp.sse.shutdown")
+# PERF: the last asyncio loop's registry, found again without `RunVar.get`, which asks
+# sniffio for the backend (~10k instructions per event stream).
+_last: "tuple[weakref.ref[asyncio.AbstractEventLoop], _Registry] | None" = None
+
+
+def _registry() -> _Registry:
+    """The registry of the running event loop (one per loop, as a RunVar)."""
+    global _last
+    try:
+        loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+    except RuntimeError:  # trio
+        loop = None
+    last = _last
+    if last is not None and loop is not None and last[0]() is loop:
+        return last[1]
+    registry = _REGISTRY.get(None)
+    if registry is None:
+        registry = _Registry()
+        _REGISTRY.set(registry)
+    if loop is not None:
+        _last = (weakref.ref(loop), registry)
+    return registry
 
 
 async def _watch(registry: _Registry, host: "ShutdownWatch") -> None:
@@ -163,11 +187,7 @@ class ShutdownWatch:
         if AppStatus.should_exit:
             self.shut_down()
             return
-        registry = _REGISTRY.get(None)
-        if registry is None:
-            registry = _Registry()
-            _REGISTRY.set(registry)
-        self._registry = registry
+        registry = self._registry = _registry()
         registry.streams[self] = None
         if registry.host is None:
             registry.start_watcher()

@@ -333,3 +333,15 @@ def test_patching_should_exit_is_undone(monkeypatch: pytest.MonkeyPatch) -> None
     with mock.patch.object(AppStatus, "should_exit", True):
         assert AppStatus.should_exit is True
     assert AppStatus.should_exit is False
+
+
+def test_each_event_loop_has_its_own_registry() -> None:
+    # The last asyncio loop's registry is cached; a new loop must not get it.
+    async def twice() -> tuple[object, object]:
+        return _shutdown._registry(), _shutdown._registry()
+
+    first = asyncio.run(twice())
+    second = asyncio.run(twice())
+    on_trio = anyio.run(twice, backend="trio")
+    assert first[0] is first[1] and second[0] is second[1] and on_trio[0] is on_trio[1]
+    assert len({id(first[0]), id(second[0]), id(on_trio[0])}) == 3
