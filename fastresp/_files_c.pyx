@@ -338,7 +338,7 @@ def open_cached(path):
             if result is not None and fr_set_blocking(fd) == 0:
                 return fd, result
             fr_close(fd)
-        del _KNOWN_PATHS[encoded]
+        _KNOWN_PATHS.pop(encoded, None)  # NOTE: another thread may have cleared it
     fd = fr_open_path(encoded)
     if fd < 0:
         return None

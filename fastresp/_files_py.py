@@ -151,7 +151,7 @@ def open_cached(path: str) -> tuple[int, os.stat_result] | None:
             except OSError:
                 pass
             os.close(fd)
-        del _KNOWN_PATHS[encoded]
+        _KNOWN_PATHS.pop(encoded, None)  # NOTE: another thread may have cleared it
     fd = _open_path(encoded)
     if fd < 0:
         return None
