@@ -292,3 +292,24 @@ async def test_background_runs_after_the_stream(flavour: SimpleNamespace) -> Non
     ex = await bounded_call(flavour.EventSourceResponse(gen(), background=background, ping=0))
     assert ex.complete
     assert order == ["stream done", "background"]
+
+
+def test_a_subclass_init_headers_gets_the_stream_headers() -> None:
+    # The stock init_headers takes a shortcut for the constant SSE fields; an override
+    # still receives them as a mapping, as in sse-starlette.
+    from fastresp import EventSourceResponse
+
+    seen: list[dict[str, str]] = []
+
+    class Custom(EventSourceResponse):
+        def init_headers(self, headers: Any = None) -> None:
+            seen.append(dict(headers or {}))
+            super().init_headers(headers)
+
+    async def one() -> AsyncIterator[str]:
+        yield "x"
+
+    assert Custom(one()).raw_headers == EventSourceResponse(one()).raw_headers
+    assert seen == [
+        {"cache-control": "no-store", "connection": "keep-alive", "x-accel-buffering": "no"}
+    ]
