@@ -33,9 +33,10 @@ def anyio_backend(request: pytest.FixtureRequest) -> tuple[str, dict[str, object
 
 @pytest.fixture
 def small_yield_bound(monkeypatch: pytest.MonkeyPatch) -> int:
-    """A file body's cancellation points every 4 KiB read instead of every MiB, so a
-    test's 200 KB file reaches them; tests/test_file_yields.py checks the real bound."""
-    bound = 4096
+    """A file body's cancellation points every 1,000 bytes read instead of every MiB (a
+    chunk or less in these tests), so a test's 200 KB file reaches them;
+    tests/test_file_yields.py checks the real bound."""
+    bound = 1000
     monkeypatch.setattr(fastresp._file_handle, "YIELD_BYTES", bound)
     return bound
 

@@ -430,9 +430,9 @@ async def test_read_ahead_stops_at_the_end_of_the_file(
 
 
 async def test_a_read_after_the_bound_is_a_cancellation_point(
-    path: Path, monkeypatch: pytest.MonkeyPatch
+    path: Path, small_yield_bound: int
 ) -> None:
-    monkeypatch.setattr(fastresp._file_handle, "YIELD_BYTES", 1000)  # a chunk here
+    assert small_yield_bound == 1000  # a chunk here
     handle = FileHandle()
     await handle.open(str(path))
     handle.expect([(0, 10_000)], 1000)

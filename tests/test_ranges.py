@@ -13,7 +13,6 @@ import pytest
 import starlette.responses
 
 import fastresp
-import fastresp._file_handle
 from fastresp._asgi import Message
 
 from file_support import CHUNK, RawHeaders, body, span, start, stat_headers, unboundaried
@@ -451,10 +450,8 @@ async def test_range_with_pathsend_is_read(flavour: SimpleNamespace, path: Path)
 
 
 @pytest.mark.parametrize("spec", ["2.3", "2.4"])
-async def test_range_disconnect(
-    flavour: SimpleNamespace, path: Path, spec: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(fastresp._file_handle, "YIELD_BYTES", 1000)  # a chunk here
+@pytest.mark.usefixtures("small_yield_bound")  # a cancellation point per chunk here
+async def test_range_disconnect(flavour: SimpleNamespace, path: Path, spec: str) -> None:
 
     class Small(flavour.FileResponse):  # type: ignore[name-defined,misc]
         chunk_size = 1000
