@@ -116,6 +116,7 @@ class FileHandle:
         "_small",
         "_spans",
         "_unyielded",
+        "on_checkpoint",
     )
 
     def __init__(self) -> None:
@@ -132,6 +133,7 @@ class FileHandle:
         self._close_when_read = False
         self._unyielded = 0  # bytes read since the last suspension
         self._checkpoint = _checkpoint_for_backend()
+        self.on_checkpoint: Callable[[], None] | None = None  # NOTE: called at each one
 
     @property
     def is_open(self) -> bool:
@@ -182,12 +184,36 @@ class FileHandle:
         """
         if self._unyielded >= YIELD_BYTES and not self._small:
             self._unyielded = 0
+            if self.on_checkpoint is not None:
+                self.on_checkpoint()
             await self._checkpoint()
         if not size:
             return b""
         ahead = self._ahead
         if not ahead or ahead[0][0] != offset or ahead[0][1] != size:
-            await self._fill(size, offset)
+            if not self._fill_on_loop(size, offset):
+                await self._fill_in_thread()
+        self._unyielded += size
+        return ahead.popleft()[2]
+
+    def take(self, size: int, offset: int) -> bytes | None:
+        """What `read(size, offset)` would return, when that needs no suspension: the
+        chunk is read ahead or in the page cache, and no cancellation point is due.
+        Else None, and nothing is consumed: then `await read(size, offset)`."""
+        # PERF: no coroutine per chunk: a 1 MiB body of 64 KiB chunks takes ~40%
+        # fewer instructions per chunk (callgrind, uvloop).
+        if self._unyielded >= YIELD_BYTES and not self._small:
+            return None
+        ahead = self._ahead
+        if ahead:
+            head = ahead[0]
+            if head[0] == offset and head[1] == size:
+                self._unyielded += size
+                return ahead.popleft()[2]
+        if not size:
+            return b""
+        if not self._fill_on_loop(size, offset):
+            return None
         self._unyielded += size
         return ahead.popleft()[2]
 
@@ -215,8 +241,9 @@ class FileHandle:
         self._cursor = (0, spans[0][0] if spans else 0)
         self._ahead.clear()
 
-    async def _fill(self, size: int, offset: int) -> None:
-        """Read ahead from `offset`, where a chunk of `size` bytes is expected."""
+    def _fill_on_loop(self, size: int, offset: int) -> bool:
+        """Read ahead from `offset`, where a chunk of `size` bytes is expected, from the
+        page cache on the loop; False if nothing was read (then `_fill_in_thread`)."""
         index, at = self._cursor
         spans = self._spans
         if (
@@ -228,19 +255,31 @@ class FileHandle:
             # NOTE: off the plan (a caller reading on its own): a plan of this one chunk
             self._close_when_read = False
             self._replan([(offset, offset + size)], size)
-        plan = (self._spans, self._chunk_size, self._cursor)
-        chunks: list[Chunk] = []
-        if size <= LOOP_BYTES:
-            # PERF: the first chunk alone, for the earliest first byte (but in a small
-            # plan); then LOOP_BYTES per preadv2: 64 MiB at 64% of a bare 64 KiB pread
-            # loop's rate, against 55% a chunk at a time.
-            first = self._cursor == (0, self._spans[0][0]) and not self._small
-            budget = size if first else LOOP_BYTES
-            chunks, self._cursor = _files.read_plan(self._fd, *plan, budget, True)
+        if size > LOOP_BYTES:
+            return False
+        # PERF: the first chunk alone, for the earliest first byte (but in a small
+        # plan); then LOOP_BYTES per preadv2: 64 MiB at 64% of a bare 64 KiB pread
+        # loop's rate, against 55% a chunk at a time.
+        first = self._cursor == (0, self._spans[0][0]) and not self._small
+        budget = size if first else LOOP_BYTES
+        chunks, self._cursor = _files.read_plan(
+            self._fd, self._spans, self._chunk_size, self._cursor, budget, True
+        )
         if not chunks:
-            chunks, self._cursor = await anyio.to_thread.run_sync(self._hop, *plan)
-            self._unyielded = 0  # NOTE: the hop was a suspension
+            return False
         self._ahead.extend(chunks)
+        self._close_if_read()
+        return True
+
+    async def _fill_in_thread(self) -> None:
+        """Read ahead in a worker thread (up to `HOP_BYTES`), from the cursor on."""
+        plan = (self._spans, self._chunk_size, self._cursor)
+        chunks, self._cursor = await anyio.to_thread.run_sync(self._hop, *plan)
+        self._unyielded = 0  # NOTE: the hop was a suspension
+        self._ahead.extend(chunks)
+        self._close_if_read()
+
+    def _close_if_read(self) -> None:
         if self._cursor[0] >= len(self._spans) and self._close_when_read:
             self._close_if_local()
 

@@ -101,8 +101,11 @@ class BodySender:
         offset = 0
         more_body = True
         while more_body:
-            count = min(chunk_size, size - offset)
-            chunk = await handle.read(count, offset) if count else b""
+            left = size - offset
+            count = chunk_size if left > chunk_size else left  # PERF: not min(): -0.4k/chunk
+            chunk = handle.take(count, offset) if count else b""
+            if chunk is None:
+                chunk = await handle.read(count, offset)
             if len(chunk) < count:
                 raise self._shorter()
             offset += count
@@ -132,7 +135,9 @@ class BodySender:
                 {"type": "http.response.body", "body": part_header(first, end), "more_body": True}
             )
             if end - first <= chunk_size:  # PERF: one chunk, the usual part: no coroutine
-                chunk = await handle.read(end - first, first)
+                chunk = handle.take(end - first, first)
+                if chunk is None:
+                    chunk = await handle.read(end - first, first)
                 if len(chunk) < end - first:
                     raise self._shorter()
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
@@ -154,7 +159,9 @@ class BodySender:
         chunk_size = self._chunk_size
         while start < end:
             count = min(chunk_size, end - start)
-            chunk = await handle.read(count, start)
+            chunk = handle.take(count, start)
+            if chunk is None:
+                chunk = await handle.read(count, start)
             if len(chunk) < count:
                 raise self._shorter()
             start += count

@@ -470,6 +470,46 @@ async def test_a_read_after_the_bound_is_a_cancellation_point(
         await handle.aclose()
 
 
+async def test_take_is_read_without_a_suspension(
+    path: Path, small_yield_bound: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = path.read_bytes()
+    handle = FileHandle()
+    await handle.open(str(path))
+    handle.expect([(0, 10_000)], 1000)
+    try:
+        # Each chunk as read() gives it; None (nothing consumed) where read() would be a
+        # cancellation point: every 1,000 bytes here.
+        assert handle.take(1000, 0) == data[:1000]
+        assert handle.take(1000, 1000) is None
+        with anyio.CancelScope() as scope:
+            scope.cancel()
+            await handle.read(1000, 1000)
+        assert scope.cancelled_caught
+        assert await handle.read(1000, 1000) == data[1000:2000]
+        assert handle.take(1000, 2000) is None
+        assert await handle.read(1000, 2000) == data[2000:3000]
+        # No cancellation point due: the rest, chunk by chunk.
+        monkeypatch.setattr(fastresp._file_handle, "YIELD_BYTES", 1 << 30)
+        rest = [handle.take(1000, at) for at in range(3000, 10_000, 1000)]
+        assert b"".join(chunk or b"?" for chunk in rest) == data[3000:]
+        assert handle.take(0, 10_000) == b""
+    finally:
+        await handle.aclose()
+    # Nothing on the loop (a cold page cache): None, and read() hops to a thread.
+    slow = Slow()
+    use(monkeypatch, slow)
+    handle = FileHandle()
+    await handle.open(str(path))
+    handle.expect([(0, 10_000)], 1000)
+    try:
+        assert handle.take(1000, 0) is None
+        assert await handle.read(1000, 0) == data[:1000]
+        assert handle.take(1000, 1000) == data[1000:2000]  # read ahead by that hop
+    finally:
+        await handle.aclose()
+
+
 @linux
 @pytest.mark.parametrize(
     ("size", "range_value", "method"),

@@ -14,6 +14,7 @@ import anyio
 import pytest
 
 import fastresp
+import fastresp.files
 from fastresp._asgi import Message
 from fastresp._file_handle import YIELD_BYTES, FileHandle
 
@@ -136,3 +137,57 @@ async def test_a_long_file_notices_a_disconnect_within_the_bound(
     assert after <= len(ex.messages) <= after + 3 * BOUND
     if LINUX:
         assert fds_to(long_file) == 0
+
+
+async def test_a_body_sent_before_its_first_cancellation_point_is_not_watched(
+    tmp_path: Path, anyio_backend: tuple[str, dict[str, object]]
+) -> None:
+    # ASGI spec 2.3, a send that suspends at every message (a server's socket buffer
+    # filling up): 8 chunks, less than YIELD_BYTES, end before the watch would start
+    # on asyncio (fastresp._asgi.LateWatch); trio's starts at once.
+    path = tmp_path / "eight.bin"
+    path.write_bytes(os.urandom(8 * CHUNK))
+    received: list[Message] = []
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        received.append({})
+        await anyio.sleep_forever()
+        raise AssertionError("unreachable")
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+        await anyio.sleep(0)
+
+    await fastresp.FileResponse(path)(make_scope(), receive, send)
+    assert b"".join(m.get("body", b"") for m in sent) == path.read_bytes()
+    assert sent[-1]["more_body"] is False
+    assert len(received) == (0 if anyio_backend[0] == "asyncio" else 1)
+    if LINUX:
+        assert fds_to(path) == 0
+
+
+async def test_a_send_that_waits_for_a_client_that_left_is_watched_after_a_while(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A spec 2.3 server whose send() waits on a gone client until cancelled, and reports
+    # the disconnect through receive() only: the watch starts WATCH_AFTER seconds in.
+    monkeypatch.setattr(fastresp.files, "WATCH_AFTER", 0.05)
+    path = tmp_path / "eight.bin"
+    path.write_bytes(os.urandom(8 * CHUNK))
+    sent: list[Message] = []
+    requests = iter([{"type": "http.request", "body": b"", "more_body": False}])
+
+    async def receive() -> Message:
+        return next(requests, {"type": "http.disconnect"})
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+        if len(sent) == 3:
+            await anyio.sleep_forever()
+
+    with anyio.fail_after(10):
+        await fastresp.FileResponse(path)(make_scope(), receive, send)
+    assert len(sent) == 3
+    if LINUX:
+        assert fds_to(path) == 0
