@@ -29,9 +29,12 @@ construction, as for every response class: `fastresp.responses` differences 5 an
    chunk just before sending it.
 7. A disconnect or a cancellation is noticed at the body's cancellation points, one
    per MiB read without a suspension (`_file_handle.YIELD_BYTES`), or when `send`
-   suspends; under ASGI spec < 2.4 the `receive()` watch starts at the first of them
-   (none for two chunks' worth or less). So up to about 1 MiB (2 MiB under spec
-   < 2.4) is still read and handed to a server that drops it. Starlette hops to a
+   suspends. Under ASGI spec < 2.4 the `receive()` watch (none for two chunks' worth
+   or less) starts at the first cancellation point or `WATCH_AFTER` (1 s) into the
+   body, whichever comes first (at once on trio): most bodies end unwatched. So up to
+   about 1 MiB (2 MiB under spec < 2.4) is still read and handed to a server that
+   drops it, and a `send` that waits on a client that left, on a server that reports
+   the disconnect through `receive()` alone, is given up 1 s in. Starlette hops to a
    thread per chunk and stops within a chunk or two; a yield per chunk would cost
    every response a round of the loop (difference measured in bench/e2e_run.py).
 8. A `Range` in a unit other than `bytes` is ignored: the whole file, 200 (RFC 9110
