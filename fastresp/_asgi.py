@@ -314,7 +314,7 @@ class LateWatch:
     `delay` seconds into the job, or when the job calls `start()`, not at its first
     suspension. For a job that bounds on its own what it does unwatched (a file body:
     `start()` at its first cancellation point) and usually ends sooner: a watch costs a
-    task and a few rounds of the loop (~25% of a 1 MiB file response's instructions).
+    task and a few rounds of the loop (~20% of a 1 MiB file response's instructions).
     On other backends the watch starts at once."""
 
     __slots__ = ("_watch", "delay")

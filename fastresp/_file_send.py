@@ -102,7 +102,7 @@ class BodySender:
         more_body = True
         while more_body:
             left = size - offset
-            count = chunk_size if left > chunk_size else left  # PERF: not min(): -0.4k/chunk
+            count = chunk_size if left > chunk_size else left  # PERF: min() parses arguments
             chunk = handle.take(count, offset) if count else b""
             if chunk is None:
                 chunk = await handle.read(count, offset)
