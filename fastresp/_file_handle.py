@@ -188,14 +188,12 @@ class FileHandle:
             if self.on_checkpoint is not None:
                 self.on_checkpoint()
             await self._checkpoint()
-        if not size:
-            return b""
-        ahead = self._ahead
-        if not ahead or ahead[0][0] != offset or ahead[0][1] != size:
-            if not self._fill_on_loop(size, offset):
-                await self._fill_in_thread()
-        self._unyielded += size
-        return ahead.popleft()[2]
+        chunk = self.take(size, offset)
+        if chunk is None:  # NOTE: not in the page cache: a worker thread reads ahead
+            await self._fill_in_thread()
+            self._unyielded += size
+            chunk = self._ahead.popleft()[2]
+        return chunk
 
     def take(self, size: int, offset: int) -> bytes | None:
         """What `read(size, offset)` would return, when that needs no suspension: the
