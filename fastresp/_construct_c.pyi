@@ -3,7 +3,13 @@ from typing import Any
 
 from ._construct_py import _Response
 
-__all__ = ["declare_stock_methods", "init_json", "init_redirect", "init_response"]
+__all__ = [
+    "bind_response_classes",
+    "declare_stock_methods",
+    "init_json",
+    "init_redirect",
+    "init_response",
+]
 
 def init_response(
     self: _Response,
@@ -29,3 +35,4 @@ def init_redirect(
     background: Any = None,
 ) -> None: ...
 def declare_stock_methods(render: Any, render_json: Any, init_headers: Any) -> None: ...
+def bind_response_classes(*classes: type) -> None: ...

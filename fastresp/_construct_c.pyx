@@ -7,15 +7,28 @@ The headers are built by the header kernels' C entry points (`_headers_c.pxd`).
 """
 
 cimport cython
-from cpython.object cimport Py_TYPE, PyTypeObject
+from cpython.object cimport Py_TYPE, PyObject, PyTypeObject
 from cpython.unicode cimport PyUnicode_AsUTF8String
 
+from fastresp._cclass_call cimport (
+    class_call_replays,
+    fastresp_new_then_init,
+    fastresp_set_class_call,
+    fastresp_type_call,
+    require_python_class,
+)
 from fastresp._headers_c cimport _location, _response_headers
 
 from ._headers_c import set_header
 from ._json_c import dumps as _json_dumps
 
-__all__ = ["declare_stock_methods", "init_json", "init_redirect", "init_response"]
+__all__ = [
+    "bind_response_classes",
+    "declare_stock_methods",
+    "init_json",
+    "init_redirect",
+    "init_response",
+]
 
 
 # --- Response.__init__ ----------------------------------------------------------------
@@ -160,3 +173,55 @@ def init_redirect(self, url, status_code=307, headers=None, background=None):
     if raw is None:  # a subclass built the list: the reference sets it
         raw = self.raw_headers
     set_header(raw, b"location", _location(url))
+
+
+
+# --- Response(...) ---------------------------------------------------------------------
+# PERF: each class's own vectorcall (fastresp/_cclass_call.pxd): the instance, then its
+# `__init__` called as a vectorcall, without type.__call__'s tuple, dict and look-up.
+
+cdef struct _Bound:
+    PyObject *cls
+    PyObject *init  # a strong reference is held by _BOUND_REFS
+    unsigned int tag  # the version of the class last checked
+
+cdef enum:
+    _BOUND_MAX = 8
+cdef _Bound _BOUND[_BOUND_MAX]
+cdef Py_ssize_t _BOUND_COUNT = 0
+cdef list _BOUND_REFS = []
+
+
+def bind_response_classes(*classes):
+    # NOTE: the classes replace those of an earlier call (a module imported again);
+    # an earlier class keeps this vectorcall, which hands its calls to type.__call__.
+    global _BOUND_COUNT, _BOUND_REFS
+    if len(classes) > _BOUND_MAX:
+        raise ValueError(f"at most {_BOUND_MAX} classes")
+    for cls in classes:
+        require_python_class(cls)
+    _BOUND_COUNT = 0
+    _BOUND_REFS = [(cls, cls.__init__) for cls in classes]
+    for cls, init in _BOUND_REFS:
+        _BOUND[_BOUND_COUNT].cls = <PyObject *>cls
+        _BOUND[_BOUND_COUNT].init = <PyObject *>init
+        _BOUND[_BOUND_COUNT].tag = 0
+        _BOUND_COUNT += 1
+        fastresp_set_class_call(cls, <void *>_new_response)
+
+
+cdef object _new_response(object cls, PyObject **args, size_t nargsf, PyObject *kwnames):
+    cdef Py_ssize_t i
+    cdef _Bound *bound
+    cdef unsigned int tag = (<PyTypeObject *>cls).tp_version_tag
+    for i in range(_BOUND_COUNT):
+        bound = &_BOUND[i]
+        if bound.cls != <PyObject *>cls:
+            continue
+        if tag == 0 or tag != bound.tag:
+            if not class_call_replays(cls, <object>bound.init):
+                break
+            if tag != 0 and (<PyTypeObject *>cls).tp_version_tag == tag:
+                bound.tag = tag
+        return fastresp_new_then_init(cls, <object>bound.init, args, nargsf, kwnames)
+    return fastresp_type_call(cls, args, nargsf, kwnames)

@@ -11,7 +11,13 @@ from typing import Any, Protocol
 
 from ._headers_py import quote_url, set_header
 
-__all__ = ["declare_stock_methods", "init_json", "init_redirect", "init_response"]
+__all__ = [
+    "bind_response_classes",
+    "declare_stock_methods",
+    "init_json",
+    "init_redirect",
+    "init_response",
+]
 
 
 class _Response(Protocol):
@@ -80,3 +86,24 @@ def declare_stock_methods(render: Any, render_json: Any, init_headers: Any) -> N
     """Name fastresp's own `Response.render`, `JSONResponse.render` and
     `Response.init_headers`: the compiled `init_response` does their work inline for a
     class that inherits them. This twin always calls the methods, so it ignores them."""
+
+
+def bind_response_classes(*classes: type) -> None:
+    """Name fastresp's own response classes: the compiled twin calls each one's
+    `__init__` on a new instance itself, while the class keeps the `__init__` it has
+    now (what type.__call__ does, without its generic path). This twin leaves the
+    classes to Python; both take at most 8 classes (ValueError), from class statements
+    only (TypeError)."""
+    if len(classes) > 8:
+        raise ValueError("at most 8 classes")
+    for cls in classes:
+        _require_python_class(cls)
+
+
+_HEAP_TYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: a class made at run time, not a builtin
+
+
+def _require_python_class(cls: object) -> None:
+    """TypeError unless `cls` is a class from a class statement (metaclass `type`)."""
+    if type(cls) is not type or not getattr(cls, "__flags__", _HEAP_TYPE) & _HEAP_TYPE:
+        raise TypeError(f"a class defined in Python is required, not {cls!r}")

@@ -1,7 +1,8 @@
 from fastresp._sse_py import Encodable
 
-__all__ = ["encode_event", "encode_item"]
+__all__ = ["bind_event_class", "encode_event", "encode_item"]
 
+def bind_event_class(event_class: type) -> None: ...
 def encode_event(
     data: object,
     event: str | None,

@@ -9,9 +9,19 @@ does, so that `str.encode` raises the very same UnicodeEncodeError.
 """
 
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_FromStringAndSize
+from cpython.tuple cimport PyTuple_GET_ITEM, PyTuple_GET_SIZE
 from cpython.dict cimport PyDict_Next
-from cpython.object cimport PyObject
+from cpython.object cimport PyObject, PyTypeObject
 from libc.string cimport memchr, memcpy
+
+from fastresp._cclass_call cimport (
+    PyVectorcall_NARGS,
+    class_call_replays,
+    fastresp_object_new,
+    fastresp_set_class_call,
+    fastresp_type_call,
+    require_python_class,
+)
 
 cdef extern from "Python.h":
     Py_ssize_t PY_SSIZE_T_MAX
@@ -27,7 +37,7 @@ cdef extern from "Python.h":
     object PyObject_Str(object)
     Py_ssize_t PyUnicode_FindChar(object, Py_UCS4, Py_ssize_t, Py_ssize_t, int) except -2
 
-__all__ = ["encode_event", "encode_item"]
+__all__ = ["bind_event_class", "encode_event", "encode_item"]
 
 _FIELDS = frozenset(("data", "event", "id", "retry", "comment", "sep"))
 
@@ -373,3 +383,98 @@ def encode_item(item, sep, event_class):
         # COMPAT: copied as `{**fields}` copies: a subclass's own `get` is not called.
         return _encode_fields(dict(item), sep)
     return _encode(_text(item), None, None, None, None, sep)
+
+
+# --- ServerSentEvent ------------------------------------------------------------------
+# PERF: the class's own vectorcall (fastresp/_cclass_call.pxd): `ServerSentEvent(data=...,
+# id=..., event=...)` through type.__call__ took 4.8k instructions, 40% of what an event
+# costs in a stream; this kernel 2.3k, nearly all of it the six attribute stores that
+# `vars(event)` needs (callgrind).
+
+cdef object _EVENT_CLASS = None
+cdef object _EVENT_INIT = None
+cdef unsigned int _EVENT_TAG = 0  # the version of the class last checked
+# The class's DEFAULT_SEPARATOR, when a new instance reads it as it is: a str in the
+# class (or a base), no attribute hook. Else None: read it from the instance.
+cdef object _EVENT_SEPARATOR = None
+
+
+def bind_event_class(event_class):
+    global _EVENT_CLASS, _EVENT_INIT, _EVENT_TAG
+    require_python_class(event_class)
+    _EVENT_CLASS, _EVENT_INIT, _EVENT_TAG = event_class, event_class.__init__, 0
+    fastresp_set_class_call(event_class, <void *>_new_event)
+
+
+cdef bint _check_event_class(object cls) except -1:
+    # Cold: once per version of the class.
+    global _EVENT_TAG, _EVENT_SEPARATOR
+    cdef unsigned int tag = (<PyTypeObject *>cls).tp_version_tag
+    if not class_call_replays(cls, _EVENT_INIT):
+        return False
+    _EVENT_SEPARATOR = None
+    if cls.__getattribute__ is object.__getattribute__:
+        for klass in cls.__mro__:
+            if "DEFAULT_SEPARATOR" in klass.__dict__:
+                found = klass.__dict__["DEFAULT_SEPARATOR"]
+                if type(found) is str:
+                    _EVENT_SEPARATOR = found
+                break
+    if tag != 0 and (<PyTypeObject *>cls).tp_version_tag == tag:
+        _EVENT_TAG = tag
+    return True
+
+
+cdef inline Py_ssize_t _field_index(PyObject *name) noexcept:
+    # The parameter a keyword names, by identity (the interned literals callers pass).
+    if name == <PyObject *>_DATA:
+        return 0
+    if name == <PyObject *>_EVENT:
+        return 1
+    if name == <PyObject *>_ID:
+        return 2
+    if name == <PyObject *>_RETRY:
+        return 3
+    if name == <PyObject *>_COMMENT:
+        return 4
+    if name == <PyObject *>_SEP:
+        return 5
+    return -1
+
+
+cdef object _new_event(object cls, PyObject **args, size_t nargsf, PyObject *kwnames):
+    # `__init__(self, data=None, *, event=None, id=None, retry=None, comment=None,
+    # sep=None)`, replayed: the same attributes, set in the same order.
+    cdef Py_ssize_t nargs = PyVectorcall_NARGS(nargsf), i, index
+    cdef unsigned int tag = (<PyTypeObject *>cls).tp_version_tag
+    cdef PyObject *values[6]
+    for i in range(6):
+        values[i] = NULL
+    if (
+        cls is not _EVENT_CLASS
+        or nargs > 1
+        or not ((tag != 0 and tag == _EVENT_TAG) or _check_event_class(cls))
+    ):
+        return fastresp_type_call(cls, args, nargsf, kwnames)
+    if nargs:
+        values[0] = args[0]
+    if kwnames != NULL:
+        for i in range(PyTuple_GET_SIZE(<object>kwnames)):
+            index = _field_index(PyTuple_GET_ITEM(<object>kwnames, i))
+            if index < 0 or values[index] != NULL:
+                # a name made at run time, or a parameter given twice: Python's call
+                return fastresp_type_call(cls, args, nargsf, kwnames)
+            values[index] = args[nargs + i]
+    event = fastresp_object_new(cls)
+    event.data = <object>values[0] if values[0] != NULL else None
+    event.event = <object>values[1] if values[1] != NULL else None
+    event.id = <object>values[2] if values[2] != NULL else None
+    event.retry = <object>values[3] if values[3] != NULL else None
+    event.comment = <object>values[4] if values[4] != NULL else None
+    if values[5] != NULL and values[5] != <PyObject *>None:
+        event._sep = <object>values[5]
+    elif _EVENT_SEPARATOR is not None:
+        event._sep = _EVENT_SEPARATOR
+    else:
+        event._sep = event.DEFAULT_SEPARATOR
+    return event

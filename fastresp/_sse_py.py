@@ -20,7 +20,10 @@ can add a field or be ignored by the client:
 
 from typing import Protocol
 
-__all__ = ["encode_event", "encode_item"]
+# NOTE: the same check as the construction twin, for the same reason.
+from ._construct_py import _require_python_class
+
+__all__ = ["bind_event_class", "encode_event", "encode_item"]
 
 # Every keyword `ServerSentEvent(**fields)` accepts.
 _FIELDS = frozenset(("data", "event", "id", "retry", "comment", "sep"))
@@ -162,3 +165,11 @@ def encode_item(item: object, sep: str, event_class: type[Encodable]) -> bytes:
         # COMPAT: copied as `{**fields}` copies: a subclass's own `get` is not called.
         return _encode_fields(dict(item), sep)
     return encode_event(_text(item), None, None, None, None, sep)
+
+
+def bind_event_class(event_class: type) -> None:
+    """Name fastresp's own `ServerSentEvent`: the compiled twin builds its instances
+    itself while the class keeps the `__init__` it has now (what that `__init__` does,
+    without type.__call__'s generic path). This twin leaves the class to Python; both
+    take a class from a class statement only (TypeError)."""
+    _require_python_class(event_class)

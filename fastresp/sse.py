@@ -134,7 +134,13 @@ class ServerSentEvent:
 
     def encode(self) -> bytes:
         # NOTE: the kernel applies str() to data and comment, in sse-starlette's order.
+        # PERF: a Python method: its specialised attribute reads cost less than a
+        # compiled method's generic ones (+160 instructions per event; callgrind).
         return _encode_event(self.data, self.event, self.id, self.retry, self.comment, self._sep)
+
+
+# PERF: the compiled twin makes `ServerSentEvent(...)` without type.__call__ (same attributes).
+_sse.bind_event_class(ServerSentEvent)
 
 
 class JSONServerSentEvent(ServerSentEvent):

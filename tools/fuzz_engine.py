@@ -17,8 +17,9 @@ from typing import Any
 import fuzz_inputs as inputs
 
 AREAS = ("headers", "construct", "cookies", "ranges", "sse", "files")
-# NOTE: configures the compiled module rather than computing; fastresp.base calls it once.
-NOT_FUZZED = frozenset({"declare_stock_methods"})
+# NOTE: these configure the compiled module rather than compute (fastresp.base and
+# fastresp.sse call them once, naming their own classes and methods).
+NOT_FUZZED = frozenset({"declare_stock_methods", "bind_response_classes", "bind_event_class"})
 Outcome = tuple[Any, ...]
 Pairs = dict[str, tuple[ModuleType, ModuleType]]  # area -> (compiled, pure)
 
