@@ -387,9 +387,10 @@ def encode_item(item, sep, event_class):
 
 # --- ServerSentEvent ------------------------------------------------------------------
 # PERF: the class's own vectorcall (fastresp/_cclass_call.pxd): `ServerSentEvent(data=...,
-# id=..., event=...)` through type.__call__ took 4.8k instructions, 40% of what an event
-# costs in a stream; this kernel 2.3k, nearly all of it the six attribute stores that
-# `vars(event)` needs (callgrind).
+# id=..., event=...)` through type.__call__ took 5.1k instructions, 40% of what an event
+# costs in a stream; this kernel 2.8k, half of it the six attribute stores that
+# `vars(event)` needs. Calling the Python `__init__` from here instead: 3.4k; a
+# positional copy of it: 2.9k (callgrind).
 
 cdef object _EVENT_CLASS = None
 cdef object _EVENT_INIT = None

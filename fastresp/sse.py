@@ -135,7 +135,8 @@ class ServerSentEvent:
     def encode(self) -> bytes:
         # NOTE: the kernel applies str() to data and comment, in sse-starlette's order.
         # PERF: a Python method: its specialised attribute reads cost less than a
-        # compiled method's generic ones (+160 instructions per event; callgrind).
+        # compiled method's generic ones (a compiled method, or the fields read in the
+        # kernel: +130 and +300 instructions per event; callgrind).
         return _encode_event(self.data, self.event, self.id, self.retry, self.comment, self._sep)
 
 
