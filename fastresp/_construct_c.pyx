@@ -175,7 +175,6 @@ def init_redirect(self, url, status_code=307, headers=None, background=None):
     set_header(raw, b"location", _location(url))
 
 
-
 # --- Response(...) ---------------------------------------------------------------------
 # PERF: each class's own vectorcall (fastresp/_cclass_call.pxd): the instance, then its
 # `__init__` called as a vectorcall, without type.__call__'s tuple, dict and look-up.

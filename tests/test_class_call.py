@@ -24,7 +24,7 @@ from fastresp import (
 )
 from fastresp.sse import JSONServerSentEvent, ServerSentEvent
 
-Outcome = tuple[object, ...]
+Outcome = tuple[Any, ...]
 
 
 @contextmanager
