@@ -330,27 +330,52 @@ def encode_event(data, event, id, retry, comment, sep):
     return _encode(data, event, id, retry, comment, sep)
 
 
+cdef inline Py_ssize_t _field_index(PyObject *name) noexcept:
+    # The event field a key or keyword names, by identity (the interned literals code
+    # passes), in `ServerSentEvent.__init__`'s order; -1 for any other object.
+    if name == <PyObject *>_DATA:
+        return 0
+    if name == <PyObject *>_EVENT:
+        return 1
+    if name == <PyObject *>_ID:
+        return 2
+    if name == <PyObject *>_RETRY:
+        return 3
+    if name == <PyObject *>_COMMENT:
+        return 4
+    if name == <PyObject *>_SEP:
+        return 5
+    return -1
+
+
+cdef inline object _or_none(PyObject *value):
+    return <object>value if value != NULL else None
+
+
 cdef bytes _encode_fields(dict fields, sep):
     # Event fields, as sse-starlette's `ServerSentEvent(**{**fields, "sep": sep})` takes them.
-    cdef Py_ssize_t pos = 0
+    cdef Py_ssize_t pos = 0, index
     cdef PyObject* k
     cdef PyObject* v
-    data = event = id = retry = comment = None
+    cdef PyObject* values[6]
+    for index in range(6):
+        values[index] = NULL
     while PyDict_Next(fields, &pos, &k, &v):
-        if k == <PyObject*>_DATA:
-            data = <object>v
-        elif k == <PyObject*>_EVENT:
-            event = <object>v
-        elif k == <PyObject*>_ID:
-            id = <object>v
-        elif k == <PyObject*>_RETRY:
-            retry = <object>v
-        elif k == <PyObject*>_COMMENT:
-            comment = <object>v
-        elif k != <PyObject*>_SEP:
+        index = _field_index(k)
+        if index < 0:
             break
+        values[index] = v
     else:
-        return _encode(data, event, id, retry, comment, sep)
+        # NOTE: values[5], the fields' own sep, is replaced by `sep`. No user code runs
+        # between the loop and these reads: the borrowed values are still the dict's.
+        return _encode(
+            _or_none(values[0]),
+            _or_none(values[1]),
+            _or_none(values[2]),
+            _or_none(values[3]),
+            _or_none(values[4]),
+            sep,
+        )
     # Some key is not one of the interned names: look them up as the pure twin does.
     if not fields.keys() <= _FIELDS:
         unknown = next(key for key in fields if key not in _FIELDS)
@@ -426,23 +451,6 @@ cdef bint _check_event_class(object cls) except -1:
     return True
 
 
-cdef inline Py_ssize_t _field_index(PyObject *name) noexcept:
-    # The parameter a keyword names, by identity (the interned literals callers pass).
-    if name == <PyObject *>_DATA:
-        return 0
-    if name == <PyObject *>_EVENT:
-        return 1
-    if name == <PyObject *>_ID:
-        return 2
-    if name == <PyObject *>_RETRY:
-        return 3
-    if name == <PyObject *>_COMMENT:
-        return 4
-    if name == <PyObject *>_SEP:
-        return 5
-    return -1
-
-
 cdef object _new_event(object cls, PyObject **args, size_t nargsf, PyObject *kwnames):
     # `__init__(self, data=None, *, event=None, id=None, retry=None, comment=None,
     # sep=None)`, replayed: the same attributes, set in the same order.
@@ -467,11 +475,11 @@ cdef object _new_event(object cls, PyObject **args, size_t nargsf, PyObject *kwn
                 return fastresp_type_call(cls, args, nargsf, kwnames)
             values[index] = args[nargs + i]
     event = fastresp_object_new(cls)
-    event.data = <object>values[0] if values[0] != NULL else None
-    event.event = <object>values[1] if values[1] != NULL else None
-    event.id = <object>values[2] if values[2] != NULL else None
-    event.retry = <object>values[3] if values[3] != NULL else None
-    event.comment = <object>values[4] if values[4] != NULL else None
+    event.data = _or_none(values[0])
+    event.event = _or_none(values[1])
+    event.id = _or_none(values[2])
+    event.retry = _or_none(values[3])
+    event.comment = _or_none(values[4])
     if values[5] != NULL and values[5] != <PyObject *>None:
         event._sep = <object>values[5]
     elif _EVENT_SEPARATOR is not None:
